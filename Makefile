@@ -1,0 +1,64 @@
+# otter.ha: `make demo` shows the collection at work, `make test` runs every check CI runs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON_VERSION ?= 3.11
+VENV ?= .venv
+REQUIREMENTS ?= tests/requirements-dev.txt
+# The verbatim upstream Otter manager DDL, when a copy sits beside the checkout: the integration
+# suite then also runs against it (our own fixture is tests/fixtures/otter_schema.sql).
+UPSTREAM_SCHEMA ?= ../shared/otter/otter-manager-schema.sql
+
+TEST_DB_PORT ?= 13306
+DEMO_DB_PORT ?= 13307
+
+BIN := $(VENV)/bin
+
+.PHONY: help venv test sanity lint changelog-lint units integration integration-config demo demo-stop db db-stop clean
+
+help:
+	@echo "make demo    throwaway MariaDB with an Otter manager schema and a bidirectional channel, then playbooks/ha.yml"
+	@echo "make test    sanity, lint, changelog lint, unit and integration tests (real MariaDB on 127.0.0.1:$(TEST_DB_PORT))"
+	@echo "make clean   stop the throwaway servers and delete them, the venv and test output"
+
+venv: $(BIN)/ansible-test
+$(BIN)/ansible-test: $(REQUIREMENTS) scripts/venv.sh
+	scripts/venv.sh $(VENV) $(PYTHON_VERSION) $(REQUIREMENTS)
+	@touch $@
+
+test: sanity lint changelog-lint units integration
+
+sanity: venv
+	scripts/ansible-test.sh $(VENV) sanity --color no
+
+lint: venv
+	$(BIN)/ansible-lint --offline
+
+changelog-lint: venv
+	$(BIN)/antsibull-changelog lint
+
+units: venv
+	scripts/ansible-test.sh $(VENV) units --local --color no
+
+db:
+	OTTER_DB_PORT=$(TEST_DB_PORT) scripts/mariadb.sh start
+
+db-stop:
+	OTTER_DB_PORT=$(TEST_DB_PORT) scripts/mariadb.sh stop
+
+integration-config: db
+	scripts/integration-config.sh $(TEST_DB_PORT) $(UPSTREAM_SCHEMA) > tests/integration/integration_config.yml
+
+integration: venv integration-config
+	scripts/ansible-test.sh $(VENV) integration --local --color no
+
+demo: venv
+	OTTER_DB_PORT=$(DEMO_DB_PORT) scripts/demo.sh $(VENV)
+
+demo-stop:
+	OTTER_DB_PORT=$(DEMO_DB_PORT) scripts/mariadb.sh destroy
+
+clean:
+	-OTTER_DB_PORT=$(TEST_DB_PORT) scripts/mariadb.sh destroy
+	-OTTER_DB_PORT=$(DEMO_DB_PORT) scripts/mariadb.sh destroy
+	rm -rf $(VENV) .state tests/output tests/integration/integration_config.yml

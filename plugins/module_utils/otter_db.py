@@ -1,0 +1,209 @@
+# -*- coding: utf-8 -*-
+# Copyright: otter.ha contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Connection to the Otter manager database: options, connecting, one transaction, error wording."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+import traceback
+
+from ansible.module_utils.basic import missing_required_lib
+
+try:
+    import pymysql
+except ImportError:
+    pymysql = None
+    PYMYSQL_IMPORT_ERROR = traceback.format_exc()
+else:
+    PYMYSQL_IMPORT_ERROR = None
+
+
+class OtterError(Exception):
+    """An error worth showing to the operator as it is: the module fails with its text."""
+
+
+def connection_argument_spec():
+    """The connection options every module shares; documented in the otter_db doc fragment."""
+    return dict(
+        login_host=dict(type='str'),
+        login_port=dict(type='int'),
+        login_user=dict(type='str'),
+        login_password=dict(type='str', no_log=True),
+        login_db=dict(type='str', default='otter'),
+        login_unix_socket=dict(type='str'),
+        config_file=dict(type='path', default='~/.my.cnf'),
+        connect_timeout=dict(type='int', default=30),
+        ca_cert=dict(type='path', aliases=['ssl_ca']),
+        client_cert=dict(type='path', aliases=['ssl_cert']),
+        client_key=dict(type='path', aliases=['ssl_key']),
+        check_hostname=dict(type='bool'),
+    )
+
+
+def ensure_pymysql(module):
+    if pymysql is None:
+        module.fail_json(msg=missing_required_lib('PyMySQL'), exception=PYMYSQL_IMPORT_ERROR)
+
+
+def connect_kwargs(params):
+    """PyMySQL keyword arguments from module parameters.
+
+    Options the task leaves unset are not passed at all, so that the option file (and then
+    PyMySQL's own defaults) decide them: a task that sets no host must not override the
+    host of ~/.my.cnf with 'localhost'.
+    """
+    kwargs = dict(
+        database=params['login_db'],
+        connect_timeout=params['connect_timeout'],
+        charset='utf8mb4',
+        autocommit=False,
+    )
+    config_file = params.get('config_file')
+    if config_file:
+        config_file = os.path.expanduser(config_file)
+        if os.path.exists(config_file):
+            if not os.access(config_file, os.R_OK):
+                raise OtterError("config_file '%s' exists but cannot be read" % config_file)
+            kwargs['read_default_file'] = config_file
+    for option, keyword in (('login_host', 'host'), ('login_port', 'port'), ('login_user', 'user'),
+                            ('login_password', 'password'), ('login_unix_socket', 'unix_socket')):
+        if params.get(option) is not None:
+            kwargs[keyword] = params[option]
+    for option in ('ca_cert', 'client_cert', 'client_key'):
+        path = params.get(option)
+        if path and not os.path.isfile(path):
+            raise OtterError("%s '%s' is not a readable file" % (option, path))
+    if params.get('ca_cert'):
+        kwargs['ssl_ca'] = params['ca_cert']
+        kwargs['ssl_verify_cert'] = True
+        check_hostname = params.get('check_hostname')
+        kwargs['ssl_verify_identity'] = True if check_hostname is None else check_hostname
+    if params.get('client_cert'):
+        kwargs['ssl_cert'] = params['client_cert']
+    if params.get('client_key'):
+        kwargs['ssl_key'] = params['client_key']
+    return kwargs
+
+
+def describe_target(kwargs):
+    if kwargs.get('unix_socket'):
+        return 'socket %s' % kwargs['unix_socket']
+    host = kwargs.get('host') or 'the configured host'
+    port = kwargs.get('port') or 'the configured port'
+    return '%s:%s' % (host, port)
+
+
+# Server error codes with a sentence an operator can act on. Every message keeps the server's
+# own text too; neither contains the password (MySQL only says "using password: YES").
+_ERROR_HINTS = {
+    1044: 'access denied to database: check the grants of login_user on login_db',
+    1045: 'access denied: check login_user and login_password',
+    1049: 'unknown database: check login_db',
+    1054: 'the database does not have the Otter manager schema this collection expects (a column is missing)',
+    1142: 'login_user lacks a privilege this module needs (see the README for the exact GRANTs)',
+    1143: 'login_user lacks a column privilege this module needs (see the README for the exact GRANTs)',
+    1146: 'a table of the Otter manager schema is missing: is login_db an Otter manager database?',
+    1205: 'timed out waiting for a lock held by another session (a concurrent run or the manager?)',
+    1213: 'deadlock with another session; nothing was written, run again',
+    1698: 'access denied: check login_user and login_password',
+    2003: 'cannot reach the database server',
+    2006: 'the database server went away; nothing was committed',
+    2013: 'lost the connection to the database server; nothing was committed',
+}
+
+
+def describe_error(exc):
+    """One line for a PyMySQL error: what it means for the operator, then the server's words."""
+    code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
+    server_text = exc.args[1] if len(exc.args) > 1 else str(exc)
+    hint = _ERROR_HINTS.get(code)
+    if hint:
+        return '%s (MySQL error %s: %s)' % (hint, code, server_text)
+    if code is not None:
+        return 'MySQL error %s: %s' % (code, server_text)
+    return 'database error: %s' % server_text
+
+
+def lock_conflict(exc):
+    """True for the errors a concurrent session causes, which a retry may clear."""
+    return bool(exc.args) and exc.args[0] in (1205, 1213)
+
+
+def placeholders(values):
+    """'%s, %s, ...' for an IN list of these values (never empty: callers check)."""
+    return ', '.join(['%s'] * len(values))
+
+
+class OtterDB(object):
+    """One connection, one transaction.
+
+    Reads run always; writes are rendered into ``executed_queries`` and run only outside
+    check mode, so check mode reports exactly the statements a real run would send.
+    Nothing is committed unless ``commit()`` is called: closing without it rolls back.
+    """
+
+    def __init__(self, connection, check_mode=False):
+        self._conn = connection
+        self.check_mode = check_mode
+        self.executed_queries = []
+
+    @classmethod
+    def connect(cls, params, check_mode=False):
+        kwargs = connect_kwargs(params)
+        try:
+            connection = pymysql.connect(**kwargs)
+        except pymysql.MySQLError as exc:
+            raise OtterError('cannot connect to the Otter manager database at %s as %s: %s'
+                             % (describe_target(kwargs), kwargs.get('user') or 'the configured user',
+                                describe_error(exc)))
+        except (OSError, ValueError) as exc:
+            raise OtterError('cannot connect to the Otter manager database at %s: %s'
+                             % (describe_target(kwargs), exc))
+        return cls(connection, check_mode=check_mode)
+
+    def fetch(self, sql, args=None):
+        try:
+            with self._conn.cursor() as cursor:
+                cursor.execute(sql, args)
+                return cursor.fetchall()
+        except pymysql.MySQLError as exc:
+            raise OtterError(describe_error(exc))
+
+    def write(self, sql, args=None):
+        """Record a state-changing statement and run it unless in check mode."""
+        try:
+            with self._conn.cursor() as cursor:
+                self.executed_queries.append(cursor.mogrify(sql, args))
+                if not self.check_mode:
+                    cursor.execute(sql, args)
+                    return cursor.rowcount
+        except pymysql.MySQLError as exc:
+            raise OtterError(describe_error(exc))
+        return 0
+
+    def render(self, sql, args=None):
+        """The statement as the server would receive it, values quoted; nothing is sent."""
+        with self._conn.cursor() as cursor:
+            return cursor.mogrify(sql, args)
+
+    def set_lock_timeout(self, seconds):
+        self.fetch('SET SESSION innodb_lock_wait_timeout = %s', (int(seconds),))
+
+    def commit(self):
+        if self.check_mode:
+            return
+        try:
+            self._conn.commit()
+        except pymysql.MySQLError as exc:
+            raise OtterError('commit failed, nothing was written: %s' % describe_error(exc))
+
+    def close(self):
+        """Close the connection; an uncommitted transaction is rolled back by the server."""
+        try:
+            self._conn.close()
+        except Exception:  # pylint: disable=broad-except
+            # Closing a connection the server already dropped raises; the outcome is the same.
+            pass

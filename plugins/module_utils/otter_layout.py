@@ -1,0 +1,171 @@
+# -*- coding: utf-8 -*-
+# Copyright: otter.ha contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The layout planner: from the relation rows a pipeline has and the nodes it should have, the
+rows to insert and the rows to delete. Pure: no database, no Ansible, so unit tests reach all of it."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from collections import namedtuple
+
+# PipelineNodeRelationDO.Location: the manager maps exactly these strings to its enum.
+LOCATIONS = ('SELECT', 'EXTRACT', 'LOAD')
+STATES = ('present', 'exact', 'absent')
+
+LayoutPlan = namedtuple('LayoutPlan', [
+    'inserts',        # [(pipeline_id, node_id, location)] to insert, sorted
+    'deletes',        # [row id] to delete, sorted
+    'added',          # [(pipeline_id, node_id, location)] triples the pipelines gain
+    'removed',        # [(pipeline_id, node_id, location)] triples the pipelines lose
+    'duplicates',     # [row id] deleted only because an older row holds the same triple
+    'before',         # {pipeline_id: {location: [node ids, one per row, sorted]}}
+    'after',          # the same, as the rows will be after the run
+    'empty',          # [(pipeline_id, location, [node ids it has now])] left without a node:
+                      # when not empty, nothing may be written
+])
+
+
+def _location_order(location):
+    return LOCATIONS.index(location) if location in LOCATIONS else len(LOCATIONS)
+
+
+def _triple_key(triple):
+    pipeline_id, node_id, location = triple
+    return (pipeline_id, _location_order(location), location, node_id)
+
+
+def layout_of(pipeline_ids, rows):
+    """{pipeline_id: {location: sorted node ids, one entry per row}}; every pipeline gets the three
+    locations, and a location outside the three (which the manager cannot read) is kept as found."""
+    layout = dict((pid, dict((loc, []) for loc in LOCATIONS)) for pid in pipeline_ids)
+    for row in rows:
+        layout.setdefault(row.pipeline_id, dict((loc, []) for loc in LOCATIONS))
+        layout[row.pipeline_id].setdefault(row.location, []).append(row.node_id)
+    for locations in layout.values():
+        for nodes in locations.values():
+            nodes.sort()
+    return layout
+
+
+def plan_layout(pipeline_ids, rows, desired, state, known_node_ids):
+    """Plan the rows that bring the pipelines to the desired layout.
+
+    pipeline_ids: the selected pipelines.
+    rows: their current relation rows (objects with id, pipeline_id, node_id, location).
+    desired: {location: [node ids]} for the locations this run manages; others are left alone.
+    state: 'present' adds missing nodes; 'exact' also deletes every other row of a managed
+        location (other nodes, nodes missing from NODE); 'absent' deletes the given nodes.
+    known_node_ids: the IDs present in NODE.
+
+    present and exact collapse duplicate rows of a wanted triple to the oldest row (lowest ID);
+    exact collapses every duplicate of a managed location, since it keeps only wanted triples.
+    A plan that leaves any location of a pipeline without a node that exists in NODE carries
+    errors and must not be applied.
+    """
+    if state not in STATES:
+        raise ValueError('state must be one of %s, got %r' % (', '.join(STATES), state))
+    pipeline_ids = sorted(set(pipeline_ids))
+    known_node_ids = frozenset(known_node_ids)
+
+    # (pipeline, location) -> node -> [row ids, oldest first]
+    found = {}
+    for row in sorted(rows, key=lambda r: r.id):
+        found.setdefault((row.pipeline_id, row.location), {}).setdefault(row.node_id, []).append(row.id)
+
+    inserts = []
+    deletes = []
+    duplicates = []
+    for pipeline_id in pipeline_ids:
+        for location in LOCATIONS:
+            if location not in desired:
+                continue
+            wanted = desired[location]
+            have = found.get((pipeline_id, location), {})
+            if state == 'absent':
+                for node_id in wanted:
+                    deletes.extend(have.get(node_id, []))
+                continue
+            for node_id in wanted:
+                row_ids = have.get(node_id)
+                if not row_ids:
+                    inserts.append((pipeline_id, node_id, location))
+                elif len(row_ids) > 1:
+                    deletes.extend(row_ids[1:])
+                    duplicates.extend(row_ids[1:])
+            if state == 'exact':
+                for node_id, row_ids in have.items():
+                    if node_id not in wanted:
+                        deletes.extend(row_ids)
+
+    deleted = frozenset(deletes)
+    kept = [r for r in rows if r.id not in deleted]
+    after_rows = kept + [_NewRow(pid, nid, loc) for pid, nid, loc in inserts]
+
+    before = layout_of(pipeline_ids, rows)
+    after = layout_of(pipeline_ids, after_rows)
+
+    before_triples = set((r.pipeline_id, r.node_id, r.location) for r in rows)
+    after_triples = set((r.pipeline_id, r.node_id, r.location) for r in after_rows)
+
+    empty = []
+    for pipeline_id in pipeline_ids:
+        for location in LOCATIONS:
+            if not any(n in known_node_ids for n in after[pipeline_id][location]):
+                now = sorted(set(n for n in before[pipeline_id][location] if n in known_node_ids))
+                empty.append((pipeline_id, location, now))
+
+    return LayoutPlan(
+        inserts=sorted(inserts, key=_triple_key),
+        deletes=sorted(deleted),
+        added=sorted(after_triples - before_triples, key=_triple_key),
+        removed=sorted(before_triples - after_triples, key=_triple_key),
+        duplicates=sorted(duplicates),
+        before=before,
+        after=after,
+        empty=empty,
+    )
+
+
+class _NewRow(namedtuple('_NewRow', ['pipeline_id', 'node_id', 'location'])):
+    """A row the plan inserts; it has no ID yet."""
+    id = None
+
+
+def changed_pipelines(plan):
+    """IDs of the pipelines whose rows the plan touches."""
+    return sorted(pid for pid, locations in plan.before.items() if locations != plan.after.get(pid))
+
+
+def layout_report(pipelines, layout):
+    """The `layout` return value: one entry per pipeline (objects with id, name, channel_id,
+    channel_name), node IDs per location without repeats."""
+    report = []
+    for pipeline in pipelines:
+        locations = layout.get(pipeline.id, {})
+        report.append(dict(
+            id=pipeline.id,
+            name=pipeline.name,
+            channel=dict(id=pipeline.channel_id, name=pipeline.channel_name),
+            nodes=dict((loc, sorted(set(nodes))) for loc, nodes in locations.items()),
+        ))
+    return report
+
+
+def layout_text(pipelines, layout):
+    """The layout as an operator reads it in a diff: a block per pipeline, a line per location,
+    repeated node IDs shown as they are (that is what a duplicate row looks like)."""
+    lines = []
+    for pipeline in pipelines:
+        lines.append('%s/%s (pipeline %d)' % (pipeline.channel_name, pipeline.name, pipeline.id))
+        locations = layout.get(pipeline.id, {})
+        ordered = sorted(locations, key=_location_order)
+        for location in ordered:
+            nodes = locations[location]
+            lines.append('  %-7s %s' % (location, ', '.join(str(n) for n in nodes) if nodes else '-'))
+    return '\n'.join(lines) + '\n'
+
+
+def triples_report(triples):
+    return [dict(pipeline_id=p, node_id=n, location=loc) for p, n, loc in triples]

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Run ansible-test from VENV on a fresh copy of the collection, offline.
+#   scripts/ansible-test.sh VENV sanity|units|integration [ARGS...]
+# An existing tests/integration/integration_config.yml (not in git) is copied along.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+venv=$(cd "$1" && pwd)
+shift
+python="$venv/bin/python"
+pyver=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+
+# ansible-test bootstraps pip in its virtual environments with a script it downloads from a host
+# outside the package registries; a cached stand-in installs pip from ensurepip instead.
+requirements_py=$("$python" -c 'import ansible_test, os; print(os.path.join(os.path.dirname(ansible_test.__file__), "_internal", "python_requirements.py"))')
+pip_version=$(sed -n "s/.*pip='\([0-9.]*\)'.*/\1/p" "$requirements_py" | head -n 1)
+cache="$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
+if [ -n "$pip_version" ] && [ ! -f "$cache" ]; then
+    mkdir -p "$(dirname "$cache")"
+    cp "$root/scripts/get-pip-offline.py" "$cache"
+fi
+
+tree=$("$root/scripts/collection-tree.sh" "$root/.state/ansible-test-$pyver")
+if [ -f "$root/tests/integration/integration_config.yml" ]; then
+    cp "$root/tests/integration/integration_config.yml" "$tree/tests/integration/"
+fi
+cd "$tree"
+export PATH="$venv/bin:$PATH"
+exec ansible-test "$@" --python "$pyver"

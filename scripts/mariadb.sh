@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# A throwaway MariaDB server on 127.0.0.1 for tests, the demo and the benchmark.
+#
+#   scripts/mariadb.sh install            Debian packages (once per machine)
+#   scripts/mariadb.sh start              initialise (first time) and start; prints nothing else
+#   scripts/mariadb.sh stop               stop it (data stays until `destroy`)
+#   scripts/mariadb.sh destroy            stop it and delete its files
+#   scripts/mariadb.sh load DB FILE...    drop and create database DB, then load the SQL files into it
+#   scripts/mariadb.sh sql [ARGS...]      a mariadb client connected as the test account
+#
+# Environment: OTTER_DB_PORT (default 13306), OTTER_DB_DIR (default: a folder in $TMPDIR named
+# after the port). The test account is written to $OTTER_DB_DIR/client.cnf (a MySQL option file).
+set -euo pipefail
+
+PORT=${OTTER_DB_PORT:-13306}
+DIR=${OTTER_DB_DIR:-${TMPDIR:-/tmp}/otter-ha-mariadb-$PORT}
+USER_NAME=otter_test
+USER_PASSWORD=${OTTER_DB_PASSWORD:-otter-test-secret}
+CNF=$DIR/my.cnf
+CLIENT_CNF=$DIR/client.cnf
+
+log() { printf 'mariadb.sh: %s\n' "$*" >&2; }
+
+install() {
+    if command -v mariadbd >/dev/null && command -v mariadb >/dev/null; then
+        return
+    fi
+    log "installing mariadb-server from Debian packages"
+    local added_policy=
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        # Keep the package from starting a system server of its own on port 3306.
+        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+        chmod +x /usr/sbin/policy-rc.d
+        added_policy=1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends mariadb-server mariadb-client >/dev/null
+    [ -z "$added_policy" ] || rm -f /usr/sbin/policy-rc.d
+}
+
+running() {
+    [ -f "$DIR/mariadbd.pid" ] && kill -0 "$(cat "$DIR/mariadbd.pid")" 2>/dev/null
+}
+
+start() {
+    install
+    mkdir -p "$DIR"
+    if running; then
+        return
+    fi
+    cat > "$CNF" <<CNF
+[mariadbd]
+user=root
+datadir=$DIR/data
+socket=$DIR/mariadbd.sock
+pid-file=$DIR/mariadbd.pid
+log-error=$DIR/mariadbd.err
+port=$PORT
+bind-address=127.0.0.1
+skip-log-bin
+skip-name-resolve
+character-set-server=utf8mb4
+collation-server=utf8mb4_general_ci
+innodb_buffer_pool_size=128M
+innodb_flush_log_at_trx_commit=2
+max_connections=200
+CNF
+    local fresh=
+    if [ ! -d "$DIR/data/mysql" ]; then
+        mariadb-install-db --defaults-file="$CNF" --skip-test-db --auth-root-authentication-method=socket \
+            >"$DIR/install-db.log" 2>&1 || { cat "$DIR/install-db.log" >&2; exit 1; }
+        fresh=1
+    fi
+    nohup setsid mariadbd --defaults-file="$CNF" >>"$DIR/mariadbd.out" 2>&1 < /dev/null &
+    local i
+    for i in $(seq 1 150); do
+        if mariadb-admin --defaults-file="$CNF" --socket="$DIR/mariadbd.sock" -uroot ping >/dev/null 2>&1; then
+            break
+        fi
+        sleep 0.2
+    done
+    if ! mariadb-admin --defaults-file="$CNF" --socket="$DIR/mariadbd.sock" -uroot ping >/dev/null 2>&1; then
+        log "server did not start; its log:"
+        tail -n 30 "$DIR/mariadbd.err" >&2 || true
+        exit 1
+    fi
+    if [ -n "$fresh" ]; then
+        mariadb --socket="$DIR/mariadbd.sock" -uroot <<SQL
+CREATE USER '$USER_NAME'@'127.0.0.1' IDENTIFIED BY '$USER_PASSWORD';
+CREATE USER '$USER_NAME'@'localhost' IDENTIFIED BY '$USER_PASSWORD';
+GRANT ALL PRIVILEGES ON *.* TO '$USER_NAME'@'127.0.0.1' WITH GRANT OPTION;
+GRANT ALL PRIVILEGES ON *.* TO '$USER_NAME'@'localhost' WITH GRANT OPTION;
+SQL
+    fi
+    cat > "$CLIENT_CNF" <<CNF
+[client]
+host=127.0.0.1
+port=$PORT
+user=$USER_NAME
+password=$USER_PASSWORD
+CNF
+    chmod 600 "$CLIENT_CNF"
+    log "MariaDB $(mariadb --defaults-file="$CLIENT_CNF" -N -B -e 'SELECT VERSION()') on 127.0.0.1:$PORT ($DIR)"
+}
+
+stop() {
+    if running; then
+        local pid
+        pid=$(cat "$DIR/mariadbd.pid")
+        kill "$pid"
+        local i
+        for i in $(seq 1 100); do
+            kill -0 "$pid" 2>/dev/null || return 0
+            sleep 0.1
+        done
+        kill -9 "$pid" 2>/dev/null || true
+    fi
+}
+
+load() {
+    local db=$1
+    shift
+    local sources="DROP DATABASE IF EXISTS \`$db\`; CREATE DATABASE \`$db\` DEFAULT CHARACTER SET utf8 COLLATE utf8_bin; USE \`$db\`;"
+    local file
+    for file in "$@"; do
+        [ -r "$file" ] || { log "cannot read $file"; exit 1; }
+        sources="$sources SOURCE $(cd "$(dirname "$file")" && pwd)/$(basename "$file");"
+    done
+    mariadb --defaults-file="$CLIENT_CNF" -e "$sources"
+}
+
+case "${1:-}" in
+    install) install ;;
+    start) start ;;
+    stop) stop ;;
+    destroy) stop; rm -rf "$DIR" ;;
+    load) shift; [ $# -ge 2 ] || { log "usage: load DB FILE..."; exit 2; }; load "$@" ;;
+    sql) shift; exec mariadb --defaults-file="$CLIENT_CNF" "$@" ;;
+    dir) echo "$DIR" ;;
+    *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac
