@@ -19,7 +19,9 @@ if [ -n "$pip_version" ] && [ ! -f "$cache" ]; then
     cp "$root/scripts/get-pip-offline.py" "$cache"
 fi
 
-tree=$("$root/scripts/collection-tree.sh" "$root/.state/ansible-test-$pyver")
+# Outside the checkout: inside it, ansible-test would ask git for the file list, and git ignores the copy.
+work="${TMPDIR:-/tmp}/otter-ha-ansible-test-$(printf '%s' "$root" | cksum | cut -d' ' -f1)-$pyver"
+tree=$("$root/scripts/collection-tree.sh" "$work")
 if [ -f "$root/tests/integration/integration_config.yml" ]; then
     cp "$root/tests/integration/integration_config.yml" "$tree/tests/integration/"
 fi

@@ -7,6 +7,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import configparser
 import os
 import traceback
 
@@ -88,12 +89,30 @@ def connect_kwargs(params):
     return kwargs
 
 
+def _option_file_client(path):
+    """The [client] section of a MySQL option file, as PyMySQL reads it; {} when unreadable."""
+    parser = configparser.RawConfigParser(allow_no_value=True, strict=False)
+    try:
+        parser.read(path)
+        return dict(parser.items('client'))
+    except (configparser.Error, OSError, UnicodeDecodeError):
+        return {}
+
+
+def effective_target(kwargs):
+    """(socket or None, host, port, user) the connection will use, for messages."""
+    from_file = _option_file_client(kwargs['read_default_file']) if kwargs.get('read_default_file') else {}
+
+    def pick(keyword, file_key, default):
+        return kwargs.get(keyword) or from_file.get(file_key, '').strip('"\'') or default
+    return (pick('unix_socket', 'socket', None), pick('host', 'host', 'localhost'),
+            pick('port', 'port', 3306), pick('user', 'user', 'the default user'))
+
+
 def describe_target(kwargs):
-    if kwargs.get('unix_socket'):
-        return 'socket %s' % kwargs['unix_socket']
-    host = kwargs.get('host') or 'the configured host'
-    port = kwargs.get('port') or 'the configured port'
-    return '%s:%s' % (host, port)
+    socket, host, port, user = effective_target(kwargs)
+    where = 'socket %s' % socket if socket else '%s:%s' % (host, port)
+    return '%s as %s' % (where, user)
 
 
 # Server error codes with a sentence an operator can act on. Every message keeps the server's
@@ -156,9 +175,8 @@ class OtterDB(object):
         try:
             connection = pymysql.connect(**kwargs)
         except pymysql.MySQLError as exc:
-            raise OtterError('cannot connect to the Otter manager database at %s as %s: %s'
-                             % (describe_target(kwargs), kwargs.get('user') or 'the configured user',
-                                describe_error(exc)))
+            raise OtterError('cannot connect to the Otter manager database at %s: %s'
+                             % (describe_target(kwargs), describe_error(exc)))
         except (OSError, ValueError) as exc:
             raise OtterError('cannot connect to the Otter manager database at %s: %s'
                              % (describe_target(kwargs), exc))

@@ -25,7 +25,7 @@ description:
   - Running nodes pick up a changed layout only when the manager pushes the channel to them (stop and start the
     channel, or use its push action) or when they restart. The rows the module writes are what that push sends.
 author:
-  - otter.ha contributors
+  - otter.ha maintainers (@otter-ha)
 extends_documentation_fragment:
   - otter.ha.otter_db
   - action_common_attributes
