@@ -10,6 +10,8 @@ REQUIREMENTS ?= tests/requirements-dev.txt
 UPSTREAM_SCHEMA ?= ../shared/otter/otter-manager-schema.sql
 
 TEST_DB_PORT ?= 13306
+# Where the integration targets learn the test servers' addresses (not in git).
+INTEGRATION_CONFIG ?= tests/integration/integration_config.yml
 DEMO_DB_PORT ?= 13307
 
 BIN := $(VENV)/bin
@@ -26,13 +28,16 @@ $(BIN)/ansible-test: $(REQUIREMENTS) scripts/venv.sh
 	scripts/venv.sh $(VENV) $(PYTHON_VERSION) $(REQUIREMENTS)
 	@touch $@
 
-test: sanity lint changelog-lint units integration
+CHECKS ?= sanity lint changelog-lint units integration
+
+test: venv
+	scripts/run-checks.sh $(CHECKS)
 
 sanity: venv
 	scripts/ansible-test.sh $(VENV) sanity --color no
 
 lint: venv
-	$(BIN)/ansible-lint --offline
+	scripts/lint.sh $(VENV)
 
 changelog-lint: venv
 	$(BIN)/antsibull-changelog lint
@@ -47,10 +52,11 @@ db-stop:
 	OTTER_DB_PORT=$(TEST_DB_PORT) scripts/mariadb.sh stop
 
 integration-config: db
-	scripts/integration-config.sh $(TEST_DB_PORT) $(UPSTREAM_SCHEMA) > tests/integration/integration_config.yml
+	scripts/integration-config.sh $(TEST_DB_PORT) $(UPSTREAM_SCHEMA) > $(INTEGRATION_CONFIG)
 
+# TARGETS narrows the run, e.g. make integration TARGETS=otter_node
 integration: venv integration-config
-	scripts/ansible-test.sh $(VENV) integration --local --color no
+	OTTER_INTEGRATION_CONFIG=$(abspath $(INTEGRATION_CONFIG)) scripts/ansible-test.sh $(VENV) integration --local --color no $(TARGETS)
 
 demo: venv
 	OTTER_DB_PORT=$(DEMO_DB_PORT) scripts/demo.sh $(VENV)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run ansible-test from VENV on a fresh copy of the collection, offline.
 #   scripts/ansible-test.sh VENV sanity|units|integration [ARGS...]
-# An existing tests/integration/integration_config.yml (not in git) is copied along.
+# The integration config (not in git) is copied along: $OTTER_INTEGRATION_CONFIG, or else
+# tests/integration/integration_config.yml when it exists.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 venv=$(cd "$1" && pwd)
@@ -22,8 +23,9 @@ fi
 # Outside the checkout: inside it, ansible-test would ask git for the file list, and git ignores the copy.
 work="${TMPDIR:-/tmp}/otter-ha-ansible-test-$(printf '%s' "$root" | cksum | cut -d' ' -f1)-$pyver"
 tree=$("$root/scripts/collection-tree.sh" "$work")
-if [ -f "$root/tests/integration/integration_config.yml" ]; then
-    cp "$root/tests/integration/integration_config.yml" "$tree/tests/integration/"
+config=${OTTER_INTEGRATION_CONFIG:-$root/tests/integration/integration_config.yml}
+if [ -f "$config" ]; then
+    cp "$config" "$tree/tests/integration/integration_config.yml"
 fi
 cd "$tree"
 export PATH="$venv/bin:$PATH"
