@@ -27,6 +27,43 @@ LayoutPlan = namedtuple('LayoutPlan', [
 ])
 
 
+# The per-location options that override `nodes` for one location.
+OVERRIDES = (('SELECT', 'select_nodes'), ('EXTRACT', 'extract_nodes'), ('LOAD', 'load_nodes'))
+
+
+class LayoutRequestError(ValueError):
+    """A layout request that contradicts itself; its text names the option and value."""
+
+
+def requested_nodes(locations, nodes, overrides):
+    """{location: (option name, node references)} for the managed locations.
+
+    locations: the managed locations; nodes: references for every location without its own list;
+    overrides: {'select_nodes': refs or None, 'extract_nodes': ..., 'load_nodes': ...}.
+    Raises LayoutRequestError for a request that needs no database to be found wrong.
+    """
+    if not locations:
+        raise LayoutRequestError('locations must list at least one of %s' % ', '.join(LOCATIONS))
+    repeated = sorted(set(loc for loc in locations if locations.count(loc) > 1))
+    if repeated:
+        raise LayoutRequestError('locations lists %s more than once' % ', '.join(repeated))
+    requested = {}
+    for location, option in OVERRIDES:
+        refs = overrides.get(option)
+        if refs is not None and location not in locations:
+            raise LayoutRequestError('%s is set but %s is not in locations (%s)'
+                                     % (option, location, ', '.join(locations)))
+        if location not in locations:
+            continue
+        if refs is not None:
+            requested[location] = (option, refs)
+        elif nodes is not None:
+            requested[location] = ('nodes', nodes)
+        else:
+            raise LayoutRequestError('no nodes for location %s: set nodes or %s' % (location, option))
+    return requested
+
+
 def _location_order(location):
     return LOCATIONS.index(location) if location in LOCATIONS else len(LOCATIONS)
 

@@ -238,13 +238,11 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.otter.ha.plugins.module_utils.otter_db import (
     OtterDB, OtterError, connection_argument_spec, ensure_pymysql)
 from ansible_collections.otter.ha.plugins.module_utils.otter_layout import (
-    LOCATIONS, changed_pipelines, layout_report, layout_text, plan_layout, triples_report)
+    LOCATIONS, OVERRIDES, LayoutRequestError, changed_pipelines, layout_report, layout_text, plan_layout,
+    requested_nodes, triples_report)
 from ansible_collections.otter.ha.plugins.module_utils.otter_model import (
     delete_relations, insert_relations, lock_pipelines, read_nodes, read_relations, read_selection,
     relations_restore_sql, resolve_nodes, resolve_selection)
-
-OVERRIDES = (('SELECT', 'select_nodes'), ('EXTRACT', 'extract_nodes'), ('LOAD', 'load_nodes'))
-
 
 def argument_spec():
     spec = connection_argument_spec()
@@ -264,33 +262,19 @@ def argument_spec():
     return spec
 
 
-def requested_nodes(params):
-    """{location: (option name, node references)} for the managed locations; checks that need
-    no database, so a wrong task fails before connecting."""
-    locations = params['locations']
-    if not locations:
-        raise OtterError('locations must list at least one of %s' % ', '.join(LOCATIONS))
-    repeated = sorted(set(loc for loc in locations if locations.count(loc) > 1))
-    if repeated:
-        raise OtterError('locations lists %s more than once' % ', '.join(repeated))
+def check_request(params):
+    """The layout this task asks for, {location: (option, references)}; every mistake that needs
+    no database raises here, so a wrong task fails before connecting."""
     for option in ('channel', 'pipeline'):
         if params[option] is not None and not params[option]:
             raise OtterError('%s must not be an empty list' % option)
-    requested = {}
-    for location, option in OVERRIDES:
-        if params[option] is not None and location not in locations:
-            raise OtterError('%s is set but %s is not in locations (%s)' % (option, location, ', '.join(locations)))
-        if location not in locations:
-            continue
-        if params[option] is not None:
-            requested[location] = (option, params[option])
-        elif params['nodes'] is not None:
-            requested[location] = ('nodes', params['nodes'])
-        else:
-            raise OtterError('no nodes for location %s: set nodes or %s' % (location, option))
     if params['lock_timeout'] is not None and params['lock_timeout'] < 1:
         raise OtterError('lock_timeout must be at least 1 second, got %d' % params['lock_timeout'])
-    return requested
+    try:
+        return requested_nodes(params['locations'], params['nodes'],
+                               dict((option, params[option]) for _loc, option in OVERRIDES))
+    except LayoutRequestError as exc:
+        raise OtterError(str(exc))
 
 
 def empty_location_message(empty, pipelines):
@@ -392,7 +376,7 @@ def main():
     ensure_pymysql(module)
     db = None
     try:
-        requested = requested_nodes(module.params)
+        requested = check_request(module.params)
         db = OtterDB.connect(module.params, check_mode=module.check_mode)
         result = converge(module, db, requested)
     except OtterError as exc:

@@ -67,10 +67,10 @@ def test_password_is_no_log_and_never_echoed(capsys, no_database):
     assert 's3cret-Pw' not in json.dumps(result)
 
 
-def test_requested_nodes_applies_overrides_per_location():
+def test_check_request_applies_overrides_per_location():
     params = dict(locations=['SELECT', 'EXTRACT', 'LOAD'], nodes=['a', 'b'], select_nodes=None,
                   extract_nodes=None, load_nodes=['c'], channel=['x'], pipeline=None, lock_timeout=None)
-    assert module_under_test.requested_nodes(params) == {
+    assert module_under_test.check_request(params) == {
         'SELECT': ('nodes', ['a', 'b']),
         'EXTRACT': ('nodes', ['a', 'b']),
         'LOAD': ('load_nodes', ['c']),

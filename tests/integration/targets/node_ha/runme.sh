@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The role end to end, through the collection's own playbooks as an operator runs them
+# (ansible-playbook otter.ha.ha / otter.ha.verify), against the real test MariaDB.
+set -eux
+set -o pipefail
+
+run() { ansible-playbook -i inventory.yml "$@"; }
+recap_changed() { grep -E '^localhost +:' "$1" | sed -E 's/.*changed=([0-9]+).*/\1/'; }
+
+run setup.yml "$@"
+
+# Check mode on the manager UI's layout: predicts changes, writes nothing.
+run otter.ha.ha --check --diff "$@" | tee "$OUTPUT_DIR/check.log"
+grep -q 'LOAD    1, 2, 3' "$OUTPUT_DIR/check.log"
+run check.yml -e expect=ui "$@"
+
+# First run: registers node-c, writes the three nid files, converges, verifies.
+run otter.ha.ha "$@" | tee "$OUTPUT_DIR/first.log"
+[ "$(recap_changed "$OUTPUT_DIR/first.log")" -gt 0 ]
+grep -q 'conf/nid changed for node-a, node-b, node-c' "$OUTPUT_DIR/first.log"
+run check.yml -e expect=full "$@"
+
+# Second run: nothing changes.
+run otter.ha.ha "$@" | tee "$OUTPUT_DIR/second.log"
+[ "$(recap_changed "$OUTPUT_DIR/second.log")" -eq 0 ]
+
+# A pipeline edit in the manager UI deletes its rows and re-inserts one node per location.
+export SQL="DELETE FROM PIPELINE_NODE_RELATION WHERE PIPELINE_ID = 1;
+  INSERT INTO PIPELINE_NODE_RELATION (NODE_ID, PIPELINE_ID, LOCATION, GMT_CREATE, GMT_MODIFIED)
+  VALUES (1, 1, 'SELECT', NOW(), NOW()), (1, 1, 'EXTRACT', NOW(), NOW()), (2, 1, 'LOAD', NOW(), NOW())"
+run sql.yml "$@"
+run otter.ha.ha "$@" | tee "$OUTPUT_DIR/restore.log"
+[ "$(recap_changed "$OUTPUT_DIR/restore.log")" -gt 0 ]
+grep -q 'The layout of channel(s) sync-ab changed' "$OUTPUT_DIR/restore.log"
+run check.yml -e expect=full "$@"
+
+# Verification alone passes on the converged table...
+run otter.ha.verify "$@"
+
+# ...and fails, naming the pipeline, when the table is tampered with after the layout was written.
+export SQL="INSERT INTO PIPELINE_NODE_RELATION (NODE_ID, PIPELINE_ID, LOCATION, GMT_CREATE, GMT_MODIFIED)
+  VALUES (2, 2, 'SELECT', NOW(), NOW()), (9, 1, 'LOAD', NOW(), NOW())"
+run sql.yml "$@"
+if run otter.ha.verify "$@" > "$OUTPUT_DIR/tampered.log" 2>&1; then
+    echo "verification passed on a tampered table" >&2
+    exit 1
+fi
+grep -q 'sync-ab/b-to-a (pipeline 2)' "$OUTPUT_DIR/tampered.log"
+grep -q 'sync-ab/a-to-b (pipeline 1)' "$OUTPUT_DIR/tampered.log"
+
+# The role repairs it, and verification passes again.
+run otter.ha.ha "$@"
+run otter.ha.verify "$@"
+run check.yml -e expect=full "$@"
