@@ -244,6 +244,7 @@ from ansible_collections.otter.ha.plugins.module_utils.otter_model import (
     delete_relations, insert_relations, lock_pipelines, read_nodes, read_relations, read_selection,
     relations_restore_sql, resolve_nodes, resolve_selection)
 
+
 def argument_spec():
     spec = connection_argument_spec()
     spec.update(

@@ -1,0 +1,432 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: otter.ha contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: otter_info
+short_description: Audit the node high availability of Otter pipelines (read-only)
+version_added: 0.1.0
+description:
+  - Reads the Otter manager tables C(NODE), C(CHANNEL), C(PIPELINE) and C(PIPELINE_NODE_RELATION) and reports
+    which nodes run the C(SELECT), C(EXTRACT) and C(LOAD) stages of each selected pipeline.
+  - Reports as RV(findings) every location with fewer than O(min_nodes) nodes, duplicate rows, rows of
+    nodes that do not exist in C(NODE), C(EXTRACT) nodes that differ from the C(SELECT) nodes, and rows whose
+    C(LOCATION) the manager cannot read.
+  - All reads run in one read-only transaction with a consistent snapshot, so the result describes one moment
+    even while the manager or another task writes. No row is locked and nothing is ever written.
+author:
+  - otter.ha maintainers (@otter-ha)
+extends_documentation_fragment:
+  - otter.ha.otter_db
+  - action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: The module only reads; check mode runs the same reads and returns the same data.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+options:
+  channel:
+    description:
+      - Channels, by C(CHANNEL.ID) or C(CHANNEL.NAME), whose pipelines are audited.
+      - When O(pipeline) is set too, the channels only scope it, see O(pipeline).
+      - A value written in digits is an ID when a channel has that ID, otherwise a name.
+      - When neither O(channel) nor O(pipeline) is set, every pipeline of every channel is audited.
+    type: list
+    elements: str
+  pipeline:
+    description:
+      - Pipelines, by C(PIPELINE.ID) or C(PIPELINE.NAME), to audit.
+      - A name is looked up inside the channels of O(channel) when that is set, otherwise in every channel; a
+        name that matches more than one pipeline fails and lists the candidates.
+      - A pipeline given by ID must belong to one of the channels of O(channel) when that is set.
+    type: list
+    elements: str
+  min_nodes:
+    description:
+      - The number of distinct nodes, each existing in C(NODE), that every location of a pipeline needs.
+        A location with fewer is reported as an C(under_replicated) finding.
+      - V(2) is the smallest layout that survives the loss of one node.
+    type: int
+    default: 2
+  expect:
+    description:
+      - A declared layout, with the options of M(otter.ha.otter_pipeline_nodes), to compare the audited pipelines
+        with. Every location a converge with it would change is a C(not_as_declared) finding, so RV(ok) is true
+        only when the layout is as declared (and nothing else is wrong).
+      - Node names are resolved as the layout module resolves them; an unknown or ambiguous node fails.
+    type: dict
+    suboptions:
+      nodes:
+        description: Nodes for every location in O(expect.locations) without a list of its own.
+        type: list
+        elements: str
+      select_nodes:
+        description: Nodes declared for C(SELECT).
+        type: list
+        elements: str
+      extract_nodes:
+        description: Nodes declared for C(EXTRACT).
+        type: list
+        elements: str
+      load_nodes:
+        description: Nodes declared for C(LOAD).
+        type: list
+        elements: str
+      locations:
+        description: The locations the declaration covers.
+        type: list
+        elements: str
+        choices: [SELECT, EXTRACT, LOAD]
+        default: [SELECT, EXTRACT, LOAD]
+      state:
+        description:
+          - V(exact) expects exactly the declared nodes, V(present) at least them, V(absent) none of them.
+        type: str
+        choices: [present, exact, absent]
+        default: exact
+notes:
+  - A pipeline whose C(SELECT) nodes are also its C(EXTRACT) and C(LOAD) nodes runs its whole chain on the node
+    that holds the C(SELECT) lock; the other nodes stand by.
+seealso:
+  - module: otter.ha.otter_pipeline_nodes
+'''
+
+EXAMPLES = r'''
+- name: Audit every pipeline of the manager
+  otter.ha.otter_info:
+    login_host: otter-manager-db.example.com
+    login_user: otter_ha_ro
+    login_password: "{{ otter_db_password }}"
+  register: otter
+
+- name: Show the layout as a table
+  ansible.builtin.debug:
+    msg: "{{ otter.summary }}"
+
+- name: Fail the play when any pipeline can lose a stage to a single node failure
+  ansible.builtin.assert:
+    that: otter.ok
+    fail_msg: "{{ otter.findings | map(attribute='message') | list }}"
+
+- name: Audit one channel, accepting a single node per location
+  otter.ha.otter_info:
+    channel: [sync-ab]
+    min_nodes: 1
+
+- name: Audit pipelines by ID and by name inside a channel
+  otter.ha.otter_info:
+    channel: [sync-ab]
+    pipeline: [1, b-to-a]
+  register: two_pipelines
+
+- name: List the rows an operator should delete
+  ansible.builtin.debug:
+    msg: >-
+      {{ otter.findings
+         | selectattr('kind', 'in', ['duplicate_rows', 'dangling_node', 'invalid_location'])
+         | map(attribute='row_ids') | flatten }}
+'''
+
+RETURN = r'''
+changed:
+  description: Always V(false); the module never writes.
+  returned: always
+  type: bool
+executed_queries:
+  description: Statements that changed the database. The module only reads, so the list is always empty.
+  returned: always
+  type: list
+  elements: str
+  sample: []
+ok:
+  description: V(true) when there are no RV(findings).
+  returned: success
+  type: bool
+  sample: false
+nodes:
+  description: Every C(NODE) row, by ID.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: C(NODE.ID).
+      type: int
+    name:
+      description: C(NODE.NAME).
+      type: str
+    ip:
+      description: C(NODE.IP).
+      type: str
+    port:
+      description: C(NODE.PORT), the node's communication port.
+      type: int
+    parameters:
+      description: C(NODE.PARAMETERS) parsed from JSON; V(null) when it is empty or not a JSON object.
+      type: dict
+  sample:
+    - id: 1
+      name: node-a
+      ip: 10.0.0.1
+      port: 2088
+      parameters: {downloadPort: 2089, mbeanPort: 2090, useExternalIp: false, zkCluster: {clusterName: default, id: 1}}
+channels:
+  description:
+    - The channels of the audited pipelines, by ID, each with the IDs of its audited pipelines.
+    - When neither O(channel) nor O(pipeline) is set, every channel, those without pipelines included.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: C(CHANNEL.ID).
+      type: int
+    name:
+      description: C(CHANNEL.NAME).
+      type: str
+    pipelines:
+      description: IDs of the channel's audited pipelines, sorted.
+      type: list
+      elements: int
+  sample: [{id: 1, name: sync-ab, pipelines: [1, 2]}]
+pipelines:
+  description:
+    - The audited pipelines, by ID, with their node IDs per location, sorted and each once.
+    - Rows of nodes missing from C(NODE) count here; rows whose C(LOCATION) is not one of the three do not (see
+      RV(relations) and the C(invalid_location) findings).
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: C(PIPELINE.ID).
+      type: int
+    name:
+      description: C(PIPELINE.NAME).
+      type: str
+    channel:
+      description: The pipeline's channel, C(id) and C(name).
+      type: dict
+    nodes:
+      description: C(SELECT), C(EXTRACT) and C(LOAD), each a sorted list of node IDs.
+      type: dict
+  sample:
+    - id: 1
+      name: a-to-b
+      channel: {id: 1, name: sync-ab}
+      nodes: {SELECT: [1], EXTRACT: [1], LOAD: [2]}
+relations:
+  description: The C(PIPELINE_NODE_RELATION) rows of the audited pipelines as stored, by row ID.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: C(PIPELINE_NODE_RELATION.ID).
+      type: int
+    pipeline_id:
+      description: C(PIPELINE_ID).
+      type: int
+    node_id:
+      description: C(NODE_ID); it may name a node that does not exist.
+      type: int
+    location:
+      description: C(LOCATION) exactly as stored.
+      type: str
+  sample: [{id: 1, pipeline_id: 1, node_id: 1, location: SELECT}]
+findings:
+  description:
+    - What is wrong with the node layout of the audited pipelines, pipeline by pipeline (by ID), and within a
+      pipeline in the order of the kinds below, then by location.
+    - C(invalid_location) - rows whose C(LOCATION) is not exactly C(SELECT), C(EXTRACT) or C(LOAD); one
+      finding per pipeline and such value, with all of its rows. The manager cannot read the pipeline.
+    - C(dangling_node) - rows whose C(NODE_ID) does not exist in C(NODE); one finding per pipeline and
+      location, with all those rows.
+    - C(duplicate_rows) - more than one row for the same pipeline, existing node and location; RV(findings[].row_ids)
+      holds the extra rows, all but the oldest (lowest ID). A node starts a stage once per row.
+    - C(under_replicated) - a location with fewer than O(min_nodes) distinct nodes that exist in C(NODE),
+      none included; RV(findings[].row_ids) holds the rows of the nodes it does have.
+    - C(extract_differs) - the C(EXTRACT) nodes differ from the C(SELECT) nodes (existing nodes compared); the
+      manager UI rewrites C(EXTRACT) from C(SELECT) on the next edit of the pipeline. RV(findings[].location)
+      is V(null); RV(findings[].node_ids) are the nodes in one location but not the other, RV(findings[].row_ids)
+      their C(SELECT) and C(EXTRACT) rows.
+    - C(not_as_declared) - only with O(expect); a location that lacks declared nodes or has undeclared ones
+      (per O(expect.state)). RV(findings[].node_ids) are those nodes, RV(findings[].row_ids) the rows of the
+      undeclared ones.
+    - Every row that should be deleted is in the RV(findings[].row_ids) of exactly one C(invalid_location),
+      C(dangling_node) or C(duplicate_rows) finding.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind of finding.
+      type: str
+      choices: [invalid_location, dangling_node, duplicate_rows, under_replicated, extract_differs, not_as_declared]
+    pipeline_id:
+      description: C(PIPELINE.ID).
+      type: int
+    pipeline:
+      description: C(PIPELINE.NAME).
+      type: str
+    channel:
+      description: C(CHANNEL.NAME) of the pipeline.
+      type: str
+    location:
+      description: The location concerned, as stored; V(null) for C(extract_differs).
+      type: str
+    node_ids:
+      description: The node IDs concerned, sorted.
+      type: list
+      elements: int
+    row_ids:
+      description: The relation row IDs concerned, sorted.
+      type: list
+      elements: int
+    message:
+      description: The finding in words, naming the pipeline as C(channel/pipeline (pipeline N)), and what to do.
+      type: str
+  sample:
+    - kind: under_replicated
+      pipeline_id: 1
+      pipeline: a-to-b
+      channel: sync-ab
+      location: SELECT
+      node_ids: [1]
+      row_ids: [1]
+      message: >-
+        sync-ab/a-to-b (pipeline 1): SELECT runs on 1 node(s) (1 node-a), fewer than min_nodes=2, so losing that
+        node stops the stage; add nodes to it (stop the channel first), for example with
+        otter.ha.otter_pipeline_nodes
+summary:
+  description:
+    - The layout as the lines of a text table with the columns C(pipeline), C(location) and C(nodes); a header
+      and a rule come first, then one line per pipeline and location.
+    - Each node is shown once with its ID and name; C((2 rows)) marks duplicate rows and C((not in NODE)) a
+      node that does not exist. A location without rows shows C(-); a C(LOCATION) outside the three is shown
+      quoted on a line of its own.
+  returned: success
+  type: list
+  elements: str
+  sample:
+    - "pipeline                    | location | nodes"
+    - "----------------------------+----------+---------"
+    - "sync-ab/a-to-b (pipeline 1) | SELECT   | 1 node-a"
+    - "sync-ab/a-to-b (pipeline 1) | EXTRACT  | 1 node-a"
+    - "sync-ab/a-to-b (pipeline 1) | LOAD     | 2 node-b"
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.otter.ha.plugins.module_utils.otter_audit import (
+    FINDING_KINDS, all_pipelines, audit_findings, begin_snapshot, channels_report, declaration_findings,
+    nodes_report, read_all_channels, read_node_rows, relations_report, summary_table, valid_layout)
+from ansible_collections.otter.ha.plugins.module_utils.otter_db import (
+    OtterDB, OtterError, connection_argument_spec, ensure_pymysql)
+from ansible_collections.otter.ha.plugins.module_utils.otter_layout import (
+    LOCATIONS, OVERRIDES, LayoutRequestError, layout_report, plan_layout, requested_nodes)
+from ansible_collections.otter.ha.plugins.module_utils.otter_model import (
+    Node, read_relations, read_selection, resolve_nodes, resolve_selection)
+
+
+def argument_spec():
+    spec = connection_argument_spec()
+    spec.update(
+        channel=dict(type='list', elements='str'),
+        pipeline=dict(type='list', elements='str'),
+        min_nodes=dict(type='int', default=2),
+        expect=dict(type='dict', options=dict(
+            nodes=dict(type='list', elements='str'),
+            select_nodes=dict(type='list', elements='str'),
+            extract_nodes=dict(type='list', elements='str'),
+            load_nodes=dict(type='list', elements='str'),
+            locations=dict(type='list', elements='str', choices=list(LOCATIONS), default=list(LOCATIONS)),
+            state=dict(type='str', choices=['present', 'exact', 'absent'], default='exact'),
+        )),
+    )
+    return spec
+
+
+def check_params(params):
+    """Checks that need no database, so a wrong task fails before connecting."""
+    for option in ('channel', 'pipeline'):
+        if params[option] is not None and not params[option]:
+            raise OtterError('%s must not be an empty list; leave it out to audit every pipeline' % option)
+    if params['min_nodes'] < 1:
+        raise OtterError('min_nodes must be at least 1, got %d' % params['min_nodes'])
+    expect = params['expect']
+    if expect is None:
+        return None
+    try:
+        return requested_nodes(expect['locations'], expect['nodes'],
+                               dict((option, expect[option]) for _loc, option in OVERRIDES))
+    except LayoutRequestError as exc:
+        raise OtterError('expect: %s' % exc)
+
+
+def audit(db, params, requested):
+    begin_snapshot(db)
+    node_rows = read_node_rows(db)
+    if params['channel'] or params['pipeline']:
+        pipelines = resolve_selection(params['channel'], params['pipeline'],
+                                      read_selection(db, params['channel'], params['pipeline']))
+        channels = channels_report(pipelines)
+    else:
+        channel_rows = read_all_channels(db)
+        pipelines = all_pipelines(channel_rows)
+        channels = channels_report(pipelines, channel_rows)
+    pipeline_ids = [p.id for p in pipelines]
+    rows = read_relations(db, pipeline_ids)
+
+    node_names = dict((row[0], row[1]) for row in node_rows)
+    findings = audit_findings(pipelines, rows, node_names, params['min_nodes'])
+    if requested:
+        nodes = [Node(row[0], row[1], row[2]) for row in node_rows]
+        desired = dict((loc, resolve_nodes(refs, nodes, 'expect.%s' % option))
+                       for loc, (option, refs) in requested.items())
+        plan = plan_layout(pipeline_ids, rows, desired, params['expect']['state'], set(node_names))
+        findings.extend(declaration_findings(pipelines, plan, rows, node_names))
+        findings.sort(key=lambda f: (f['pipeline_id'], FINDING_KINDS.index(f['kind'])))
+    return dict(
+        changed=False,
+        ok=not findings,
+        nodes=nodes_report(node_rows),
+        channels=channels,
+        pipelines=layout_report(pipelines, valid_layout(pipeline_ids, rows)),
+        relations=relations_report(rows),
+        findings=findings,
+        summary=summary_table(pipelines, rows, node_names),
+    )
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(),
+        supports_check_mode=True,
+    )
+    ensure_pymysql(module)
+    db = None
+    try:
+        requested = check_params(module.params)
+        db = OtterDB.connect(module.params, check_mode=module.check_mode)
+        result = audit(db, module.params, requested)
+    except OtterError as exc:
+        module.fail_json(msg=to_native(exc), changed=False, executed_queries=[])
+    finally:
+        if db is not None:
+            db.close()
+    module.exit_json(executed_queries=db.executed_queries, **result)
+
+
+if __name__ == '__main__':
+    main()
