@@ -4,14 +4,19 @@
 set -eux
 set -o pipefail
 
-run() { ansible-playbook -i inventory.yml "$@"; }
+# The shared test helpers (setup_otter_db) are the sibling targets.
+export ANSIBLE_ROLES_PATH=..
+
+
+# ansible-test hands script targets no variables: read the generated integration config directly.
+run() { ansible-playbook -i inventory.yml -e @../../integration_config.yml "$@"; }
 recap_changed() { grep -E '^localhost +:' "$1" | sed -E 's/.*changed=([0-9]+).*/\1/'; }
 
 run setup.yml "$@"
 
-# Check mode on the manager UI's layout: predicts changes, writes nothing.
+# Check mode on the manager UI's layout: node-c is new, so the layout cannot be previewed; nothing is written.
 run otter.ha.ha --check --diff "$@" | tee "$OUTPUT_DIR/check.log"
-grep -q 'LOAD    1, 2, 3' "$OUTPUT_DIR/check.log"
+grep -q 'Check mode: node(s) node-c would be registered by this run' "$OUTPUT_DIR/check.log"
 run check.yml -e expect=ui "$@"
 
 # First run: registers node-c, writes the three nid files, converges, verifies.
@@ -29,6 +34,11 @@ export SQL="DELETE FROM PIPELINE_NODE_RELATION WHERE PIPELINE_ID = 1;
   INSERT INTO PIPELINE_NODE_RELATION (NODE_ID, PIPELINE_ID, LOCATION, GMT_CREATE, GMT_MODIFIED)
   VALUES (1, 1, 'SELECT', NOW(), NOW()), (1, 1, 'EXTRACT', NOW(), NOW()), (2, 1, 'LOAD', NOW(), NOW())"
 run sql.yml "$@"
+# Check mode previews the repair row by row and writes nothing.
+run otter.ha.ha --check --diff "$@" | tee "$OUTPUT_DIR/check-edit.log"
+grep -q '^+  LOAD    1, 2, 3$' "$OUTPUT_DIR/check-edit.log"
+grep -q '^-  LOAD    2$' "$OUTPUT_DIR/check-edit.log"
+run check.yml -e expect=edited "$@"
 run otter.ha.ha "$@" | tee "$OUTPUT_DIR/restore.log"
 [ "$(recap_changed "$OUTPUT_DIR/restore.log")" -gt 0 ]
 grep -q 'The layout of channel(s) sync-ab changed' "$OUTPUT_DIR/restore.log"
