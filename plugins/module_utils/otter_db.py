@@ -12,6 +12,7 @@ import os
 import traceback
 
 from ansible.module_utils.basic import missing_required_lib
+from ansible.module_utils.common.text.converters import to_native
 
 try:
     import pymysql
@@ -225,3 +226,26 @@ class OtterDB(object):
         except Exception:  # pylint: disable=broad-except
             # Closing a connection the server already dropped raises; the outcome is the same.
             pass
+
+
+def run_module(module, check, work):
+    """The frame every module of the collection shares, and with it one return contract.
+
+    check(params) validates what needs no database and returns the request, so a wrong task fails
+    before connecting; work(module, db, request) does the reads and writes on one connection and
+    returns the result. An OtterError fails the task with its text and the statements sent before
+    it (rolled back: nothing is committed unless work commits). Every result carries
+    executed_queries.
+    """
+    ensure_pymysql(module)
+    db = None
+    try:
+        request = check(module.params)
+        db = OtterDB.connect(module.params, check_mode=module.check_mode)
+        result = work(module, db, request)
+    except OtterError as exc:
+        module.fail_json(msg=to_native(exc), changed=False, executed_queries=db.executed_queries if db else [])
+    finally:
+        if db is not None:
+            db.close()
+    module.exit_json(executed_queries=db.executed_queries, **result)

@@ -326,13 +326,12 @@ summary:
 '''
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.otter.ha.plugins.module_utils.otter_audit import (
     FINDING_KINDS, all_pipelines, audit_findings, begin_snapshot, channels_report, declaration_findings,
     nodes_report, read_all_channels, read_node_rows, relations_report, summary_table, valid_layout)
 from ansible_collections.otter.ha.plugins.module_utils.otter_db import (
-    OtterDB, OtterError, connection_argument_spec, ensure_pymysql)
+    OtterError, connection_argument_spec, run_module)
 from ansible_collections.otter.ha.plugins.module_utils.otter_layout import (
     LOCATIONS, OVERRIDES, LayoutRequestError, layout_report, plan_layout, requested_nodes)
 from ansible_collections.otter.ha.plugins.module_utils.otter_model import (
@@ -374,7 +373,8 @@ def check_params(params):
         raise OtterError('expect: %s' % exc)
 
 
-def audit(db, params, requested):
+def audit(module, db, requested):
+    params = module.params
     begin_snapshot(db)
     node_rows = read_node_rows(db)
     if params['channel'] or params['pipeline']:
@@ -414,18 +414,7 @@ def main():
         argument_spec=argument_spec(),
         supports_check_mode=True,
     )
-    ensure_pymysql(module)
-    db = None
-    try:
-        requested = check_params(module.params)
-        db = OtterDB.connect(module.params, check_mode=module.check_mode)
-        result = audit(db, module.params, requested)
-    except OtterError as exc:
-        module.fail_json(msg=to_native(exc), changed=False, executed_queries=[])
-    finally:
-        if db is not None:
-            db.close()
-    module.exit_json(executed_queries=db.executed_queries, **result)
+    run_module(module, check_params, audit)
 
 
 if __name__ == '__main__':

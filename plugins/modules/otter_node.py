@@ -231,10 +231,9 @@ diff:
 '''
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.otter.ha.plugins.module_utils.otter_db import (
-    OtterDB, OtterError, connection_argument_spec, ensure_pymysql)
+    OtterError, connection_argument_spec, run_module)
 from ansible_collections.otter.ha.plugins.module_utils.otter_layout import triples_report
 from ansible_collections.otter.ha.plugins.module_utils.otter_model import delete_relations, read_relations
 from ansible_collections.otter.ha.plugins.module_utils.otter_nodes import (
@@ -302,29 +301,20 @@ def converge_absent(module, db, spec):
     return dict(changed=True, node=report, removed_relations=triples_report(removal.removed)), report, None
 
 
+def manage_node(module, db, spec):
+    converge = converge_present if module.params['state'] == 'present' else converge_absent
+    result, before, after = converge(module, db, spec)
+    if module._diff:
+        result['diff'] = dict(before=before or {}, after=after or {})
+    return result
+
+
 def main():
     module = AnsibleModule(
         argument_spec=argument_spec(),
         supports_check_mode=True,
     )
-    ensure_pymysql(module)
-    db = None
-    try:
-        spec = node_spec(module.params)
-        db = OtterDB.connect(module.params, check_mode=module.check_mode)
-        if module.params['state'] == 'present':
-            result, before, after = converge_present(module, db, spec)
-        else:
-            result, before, after = converge_absent(module, db, spec)
-    except OtterError as exc:
-        module.fail_json(msg=to_native(exc), changed=False,
-                         executed_queries=db.executed_queries if db else [])
-    finally:
-        if db is not None:
-            db.close()
-    if module._diff:
-        result['diff'] = dict(before=before or {}, after=after or {})
-    module.exit_json(executed_queries=db.executed_queries, **result)
+    run_module(module, node_spec, manage_node)
 
 
 if __name__ == '__main__':

@@ -236,7 +236,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.otter.ha.plugins.module_utils.otter_db import (
-    OtterDB, OtterError, connection_argument_spec, ensure_pymysql)
+    OtterError, connection_argument_spec, run_module)
 from ansible_collections.otter.ha.plugins.module_utils.otter_layout import (
     LOCATIONS, OVERRIDES, LayoutRequestError, changed_pipelines, layout_report, layout_text, plan_layout,
     requested_nodes, triples_report)
@@ -374,19 +374,7 @@ def main():
         required_one_of=[('channel', 'pipeline')],
         supports_check_mode=True,
     )
-    ensure_pymysql(module)
-    db = None
-    try:
-        requested = check_request(module.params)
-        db = OtterDB.connect(module.params, check_mode=module.check_mode)
-        result = converge(module, db, requested)
-    except OtterError as exc:
-        module.fail_json(msg=to_native(exc), changed=False,
-                         executed_queries=db.executed_queries if db else [])
-    finally:
-        if db is not None:
-            db.close()
-    module.exit_json(executed_queries=db.executed_queries, **result)
+    run_module(module, check_request, converge)
 
 
 if __name__ == '__main__':
