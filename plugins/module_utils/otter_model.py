@@ -162,9 +162,12 @@ def resolve_selection(channel_refs, pipeline_refs, rows):
     channel_ids = _resolve_channels(channel_refs, channels) if channel_refs else None
 
     if not pipeline_refs:
+        by_channel = {}
+        for pipeline in pipelines.values():
+            by_channel.setdefault(pipeline.channel_id, []).append(pipeline)
         selected = []
         for cid in channel_ids:
-            members = [p for p in pipelines.values() if p.channel_id == cid]
+            members = by_channel.get(cid)
             if not members:
                 raise OtterError("channel '%s' (id %d) has no pipelines" % (channels[cid], cid))
             selected.extend(members)
