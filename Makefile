@@ -16,7 +16,7 @@ DEMO_DB_PORT ?= 13307
 
 BIN := $(VENV)/bin
 
-.PHONY: help venv test sanity lint changelog-lint units integration integration-config demo demo-stop db db-stop clean
+.PHONY: help venv test sanity lint changelog-lint units integration integration-config demo demo-stop db db-stop clean bench
 
 help:
 	@echo "make demo    throwaway MariaDB with an Otter manager schema and a bidirectional channel, then playbooks/ha.yml"
@@ -64,7 +64,11 @@ demo: venv
 demo-stop:
 	OTTER_DB_PORT=$(DEMO_DB_PORT) scripts/mariadb.sh destroy
 
+# Not part of `make test`: own venv (.venv-bench) and MariaDB on 127.0.0.1:13308, a few minutes; see bench/README.md.
+bench:
+	bench/run.sh
+
 clean:
 	-OTTER_DB_PORT=$(TEST_DB_PORT) scripts/mariadb.sh destroy
 	-OTTER_DB_PORT=$(DEMO_DB_PORT) scripts/mariadb.sh destroy
-	rm -rf $(VENV) .state tests/output tests/integration/integration_config.yml
+	rm -rf $(VENV) .venv-bench .state tests/output tests/integration/integration_config.yml
