@@ -195,9 +195,11 @@ class OtterDB(object):
         """Record a state-changing statement and run it unless in check mode."""
         try:
             with self._conn.cursor() as cursor:
-                self.executed_queries.append(cursor.mogrify(sql, args))
+                rendered = cursor.mogrify(sql, args)
+                self.executed_queries.append(rendered)
                 if not self.check_mode:
-                    cursor.execute(sql, args)
+                    # PyMySQL renders values client-side anyway: send the text already rendered.
+                    cursor.execute(rendered)
                     return cursor.rowcount
         except pymysql.MySQLError as exc:
             raise OtterError(describe_error(exc))

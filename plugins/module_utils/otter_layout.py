@@ -64,8 +64,11 @@ def requested_nodes(locations, nodes, overrides):
     return requested
 
 
+_ORDER = dict((location, index) for index, location in enumerate(LOCATIONS))
+
+
 def _location_order(location):
-    return LOCATIONS.index(location) if location in LOCATIONS else len(LOCATIONS)
+    return _ORDER.get(location, len(LOCATIONS))
 
 
 def _triple_key(triple):
@@ -76,10 +79,15 @@ def _triple_key(triple):
 def layout_of(pipeline_ids, rows):
     """{pipeline_id: {location: sorted node ids, one entry per row}}; every pipeline gets the three
     locations, and a location outside the three (which the manager cannot read) is kept as found."""
-    layout = dict((pid, dict((loc, []) for loc in LOCATIONS)) for pid in pipeline_ids)
+    layout = dict((pid, {'SELECT': [], 'EXTRACT': [], 'LOAD': []}) for pid in pipeline_ids)
     for row in rows:
-        layout.setdefault(row.pipeline_id, dict((loc, []) for loc in LOCATIONS))
-        layout[row.pipeline_id].setdefault(row.location, []).append(row.node_id)
+        locations = layout.get(row.pipeline_id)
+        if locations is None:
+            locations = layout[row.pipeline_id] = {'SELECT': [], 'EXTRACT': [], 'LOAD': []}
+        nodes = locations.get(row.location)
+        if nodes is None:
+            nodes = locations[row.location] = []
+        nodes.append(row.node_id)
     for locations in layout.values():
         for nodes in locations.values():
             nodes.sort()

@@ -206,31 +206,50 @@ def resolve_selection(channel_refs, pipeline_refs, rows):
     return sorted((pipelines[ident] for _ref, ident in resolved), key=lambda p: p.id)
 
 
-def lock_pipelines(db, pipelines):
-    """Take the write lock on the PIPELINE rows, in ID order so concurrent runs cannot deadlock
-    each other, before their relations are read: this is what serialises concurrent runs."""
+def lock_and_read_relations(db, pipelines, timestamps=False):
+    """Lock the PIPELINE rows of these pipelines and read their relation rows, in one locking read.
+
+    The write locks are what serialise concurrent runs: PIPELINE is the outer table of the join
+    and its rows are taken in ID order, so two runs on overlapping pipelines queue instead of
+    deadlocking, and the relation rows come locked too. A locking read also sees the latest
+    committed rows, not the snapshot of the transaction's first plain read.
+    Timestamps are read only when asked for (a backup needs them; a plan does not).
+    """
     ids = [p.id for p in pipelines]
-    rows = db.fetch('SELECT ID FROM PIPELINE WHERE ID IN (%s) ORDER BY ID FOR UPDATE' % placeholders(ids), ids)
-    gone = sorted(set(ids) - set(int(r[0]) for r in rows))
+    columns = 'p.ID, r.ID, r.NODE_ID, r.LOCATION' + (', r.GMT_CREATE, r.GMT_MODIFIED' if timestamps else '')
+    found = db.fetch(
+        'SELECT %s FROM PIPELINE p LEFT JOIN PIPELINE_NODE_RELATION r ON r.PIPELINE_ID = p.ID '
+        'WHERE p.ID IN (%s) ORDER BY p.ID, r.ID FOR UPDATE' % (columns, placeholders(ids)), ids)
+    locked = set()
+    rows = []
+    for record in found:
+        pipeline_id = int(record[0])
+        locked.add(pipeline_id)
+        if record[1] is not None:
+            rows.append(Relation(int(record[1]), pipeline_id, int(record[2]), record[3],
+                                 record[4] if timestamps else None, record[5] if timestamps else None))
+    gone = sorted(set(ids) - locked)
     if gone:
         raise OtterError('pipeline(s) %s were deleted by another session during this run; nothing was written'
                          % ', '.join(str(i) for i in gone))
+    rows.sort(key=lambda r: r.id)
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------
 # PIPELINE_NODE_RELATION
 
 def read_relations(db, pipeline_ids, for_update=False):
-    """The relation rows of these pipelines. A locking read sees the latest committed rows,
-    not the snapshot the transaction's first plain read took."""
+    """The relation rows of these pipelines (without timestamps). A locking read sees the latest
+    committed rows, not the snapshot the transaction's first plain read took."""
     ids = list(pipeline_ids)
     if not ids:
         return []
-    sql = ('SELECT ID, PIPELINE_ID, NODE_ID, LOCATION, GMT_CREATE, GMT_MODIFIED FROM PIPELINE_NODE_RELATION '
+    sql = ('SELECT ID, PIPELINE_ID, NODE_ID, LOCATION FROM PIPELINE_NODE_RELATION '
            'WHERE PIPELINE_ID IN (%s) ORDER BY ID' % placeholders(ids))
     if for_update:
         sql += ' FOR UPDATE'
-    return [Relation(int(r[0]), int(r[1]), int(r[2]), r[3], r[4], r[5]) for r in db.fetch(sql, ids)]
+    return [Relation(int(r[0]), int(r[1]), int(r[2]), r[3], None, None) for r in db.fetch(sql, ids)]
 
 
 def insert_relations(db, triples):

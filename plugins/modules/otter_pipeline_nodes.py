@@ -241,7 +241,7 @@ from ansible_collections.otter.ha.plugins.module_utils.otter_layout import (
     LOCATIONS, OVERRIDES, LayoutRequestError, changed_pipelines, layout_report, layout_text, plan_layout,
     requested_nodes, triples_report)
 from ansible_collections.otter.ha.plugins.module_utils.otter_model import (
-    delete_relations, insert_relations, lock_pipelines, read_nodes, read_relations, read_selection,
+    delete_relations, insert_relations, lock_and_read_relations, read_nodes, read_selection,
     relations_restore_sql, resolve_nodes, resolve_selection)
 
 
@@ -335,9 +335,8 @@ def converge(module, db, requested):
     desired = dict((loc, resolve_nodes(refs, nodes, option)) for loc, (option, refs) in requested.items())
     pipelines = resolve_selection(params['channel'], params['pipeline'],
                                   read_selection(db, params['channel'], params['pipeline']))
-    lock_pipelines(db, pipelines)
+    rows = lock_and_read_relations(db, pipelines, timestamps=params['backup'] and not module.check_mode)
     pipeline_ids = [p.id for p in pipelines]
-    rows = read_relations(db, pipeline_ids, for_update=True)
 
     known = set(n.id for n in nodes)
     plan = plan_layout(pipeline_ids, rows, desired, params['state'], known)
