@@ -11,26 +11,13 @@ import pytest
 from ansible_collections.otter.ha.plugins.module_utils.otter_audit import (
     FINDING_KINDS, all_pipelines, audit_findings, begin_snapshot, channels_report, nodes_report,
     parse_parameters, read_all_channels, read_node_rows, relations_report, summary_table, valid_layout)
-from ansible_collections.otter.ha.plugins.module_utils.otter_model import Pipeline, Relation
+from ansible_collections.otter.ha.plugins.module_utils.otter_model import Pipeline
+from ansible_collections.otter.ha.tests.unit.plugins.module_utils.layouts import ALL, FULL, UI_STATE, rows
 
-ALL = ('SELECT', 'EXTRACT', 'LOAD')
 NAMES = {1: 'node-a', 2: 'node-b', 3: 'node-c'}
 PIPELINES = [Pipeline(1, 'a-to-b', 1, 'sync-ab'), Pipeline(2, 'b-to-a', 1, 'sync-ab')]
 
 
-def rows(*specs):
-    """Relation rows from (id, pipeline, node, location) tuples."""
-    return [Relation(i, p, n, loc, None, None) for i, p, n, loc in specs]
-
-
-# The manager UI's bidirectional channel: one node per location.
-UI_STATE = rows(
-    (1, 1, 1, 'SELECT'), (2, 1, 1, 'EXTRACT'), (3, 1, 2, 'LOAD'),
-    (4, 2, 2, 'SELECT'), (5, 2, 2, 'EXTRACT'), (6, 2, 1, 'LOAD'),
-)
-# Both nodes everywhere, rows 10..21.
-FULL = rows(*[(10 + i, p, n, loc) for i, (p, n, loc) in enumerate(
-    (p, n, loc) for p in (1, 2) for loc in ALL for n in (1, 2))])
 # Pipeline 1 only, both nodes everywhere, rows 10..15.
 FULL_1 = FULL[:6]
 

@@ -9,23 +9,8 @@ import pytest
 
 from ansible_collections.otter.ha.plugins.module_utils.otter_layout import (
     changed_pipelines, layout_report, layout_text, plan_layout)
-from ansible_collections.otter.ha.plugins.module_utils.otter_model import Pipeline, Relation
-
-ALL = ('SELECT', 'EXTRACT', 'LOAD')
-
-
-def rows(*specs):
-    """Relation rows from (id, pipeline, node, location) tuples."""
-    return [Relation(i, p, n, loc, None, None) for i, p, n, loc in specs]
-
-
-# The manager UI's bidirectional channel: pipeline 1 = a->b, pipeline 2 = b->a, one node each.
-UI_STATE = rows(
-    (1, 1, 1, 'SELECT'), (2, 1, 1, 'EXTRACT'), (3, 1, 2, 'LOAD'),
-    (4, 2, 2, 'SELECT'), (5, 2, 2, 'EXTRACT'), (6, 2, 1, 'LOAD'),
-)
-FULL = rows(*[(10 + i, p, n, loc) for i, (p, n, loc) in enumerate(
-    (p, n, loc) for p in (1, 2) for loc in ALL for n in (1, 2))])
+from ansible_collections.otter.ha.plugins.module_utils.otter_model import Pipeline
+from ansible_collections.otter.ha.tests.unit.plugins.module_utils.layouts import ALL, FULL, UI_STATE, rows
 
 
 def everywhere(nodes):
