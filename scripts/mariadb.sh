@@ -10,6 +10,9 @@
 #
 # Environment: OTTER_DB_PORT (default 13306), OTTER_DB_DIR (default: a folder in $TMPDIR named
 # after the port). The test account is written to $OTTER_DB_DIR/client.cnf (a MySQL option file).
+# The server offers TLS with a certificate for 127.0.0.1 from a test CA made at first start
+# ($OTTER_DB_DIR/tls: ca.pem, and other-ca.pem, a CA that did not sign it); account otter_tls
+# (password in client.cnf's) must use TLS.
 set -euo pipefail
 
 PORT=${OTTER_DB_PORT:-13306}
@@ -43,12 +46,30 @@ running() {
     [ -f "$DIR/mariadbd.pid" ] && kill -0 "$(cat "$DIR/mariadbd.pid")" 2>/dev/null
 }
 
+make_certificates() {
+    local tls=$DIR/tls
+    [ -f "$tls/server-cert.pem" ] && return
+    mkdir -p "$tls"
+    (
+        cd "$tls"
+        openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=otter.ha test CA" \
+            -keyout ca-key.pem -out ca.pem 2>/dev/null
+        openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=unrelated test CA" \
+            -keyout other-ca-key.pem -out other-ca.pem 2>/dev/null
+        openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout server-key.pem -out server.csr 2>/dev/null
+        printf 'subjectAltName=IP:127.0.0.1\n' > san.ext
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 3650 \
+            -extfile san.ext -out server-cert.pem 2>/dev/null
+    )
+}
+
 start() {
     install
     mkdir -p "$DIR"
     if running; then
         return
     fi
+    make_certificates
     cat > "$CNF" <<CNF
 [mariadbd]
 user=root
@@ -65,12 +86,13 @@ collation-server=utf8mb4_general_ci
 innodb_buffer_pool_size=128M
 innodb_flush_log_at_trx_commit=2
 max_connections=200
+ssl-ca=$DIR/tls/ca.pem
+ssl-cert=$DIR/tls/server-cert.pem
+ssl-key=$DIR/tls/server-key.pem
 CNF
-    local fresh=
     if [ ! -d "$DIR/data/mysql" ]; then
         mariadb-install-db --defaults-file="$CNF" --skip-test-db --auth-root-authentication-method=socket \
             >"$DIR/install-db.log" 2>&1 || { cat "$DIR/install-db.log" >&2; exit 1; }
-        fresh=1
     fi
     nohup setsid mariadbd --defaults-file="$CNF" >>"$DIR/mariadbd.out" 2>&1 < /dev/null &
     local i
@@ -85,14 +107,15 @@ CNF
         tail -n 30 "$DIR/mariadbd.err" >&2 || true
         exit 1
     fi
-    if [ -n "$fresh" ]; then
-        mariadb --socket="$DIR/mariadbd.sock" -uroot <<SQL
-CREATE USER '$USER_NAME'@'127.0.0.1' IDENTIFIED BY '$USER_PASSWORD';
-CREATE USER '$USER_NAME'@'localhost' IDENTIFIED BY '$USER_PASSWORD';
+    # Idempotent, so that a server initialised by an older version of this script gets them too.
+    mariadb --socket="$DIR/mariadbd.sock" -uroot <<SQL
+CREATE USER IF NOT EXISTS '$USER_NAME'@'127.0.0.1' IDENTIFIED BY '$USER_PASSWORD';
+CREATE USER IF NOT EXISTS '$USER_NAME'@'localhost' IDENTIFIED BY '$USER_PASSWORD';
 GRANT ALL PRIVILEGES ON *.* TO '$USER_NAME'@'127.0.0.1' WITH GRANT OPTION;
 GRANT ALL PRIVILEGES ON *.* TO '$USER_NAME'@'localhost' WITH GRANT OPTION;
+CREATE USER IF NOT EXISTS 'otter_tls'@'127.0.0.1' IDENTIFIED BY '$USER_PASSWORD' REQUIRE SSL;
+GRANT ALL PRIVILEGES ON *.* TO 'otter_tls'@'127.0.0.1';
 SQL
-    fi
     cat > "$CLIENT_CNF" <<CNF
 [client]
 host=127.0.0.1

@@ -71,9 +71,12 @@ def connect_kwargs(params):
                 raise OtterError("config_file '%s' exists but cannot be read" % config_file)
             kwargs['read_default_file'] = config_file
     for option, keyword in (('login_host', 'host'), ('login_port', 'port'), ('login_user', 'user'),
-                            ('login_password', 'password'), ('login_unix_socket', 'unix_socket')):
+                            ('login_unix_socket', 'unix_socket')):
         if params.get(option) is not None:
             kwargs[keyword] = params[option]
+    if params.get('login_password') is not None:
+        # PyMySQL encodes a text password as latin-1; servers store what clients send, UTF-8 here.
+        kwargs['password'] = params['login_password'].encode('utf-8')
     for option in ('ca_cert', 'client_cert', 'client_key'):
         path = params.get(option)
         if path and not os.path.isfile(path):
@@ -140,6 +143,8 @@ def describe_error(exc):
     code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
     server_text = exc.args[1] if len(exc.args) > 1 else str(exc)
     hint = _ERROR_HINTS.get(code)
+    if code == 2003 and ('SSL' in str(server_text) or 'certificate' in str(server_text)):
+        hint = 'the TLS handshake failed: check ca_cert, check_hostname and the host name the certificate names'
     if hint:
         return '%s (MySQL error %s: %s)' % (hint, code, server_text)
     if code is not None:
@@ -219,6 +224,13 @@ class OtterDB(object):
         try:
             self._conn.commit()
         except pymysql.MySQLError as exc:
+            if exc.args and exc.args[0] in (2006, 2013):
+                # The COMMIT may have reached the server before the connection died: the table holds
+                # either the old or the new layout, and only a new read can tell which.
+                raise OtterError('the connection was lost during COMMIT, so whether the change was written is '
+                                 'unknown: the table holds either the old or the new layout, never a mix; run the '
+                                 'task again, it converges either way (MySQL error %s: %s)'
+                                 % (exc.args[0], exc.args[1] if len(exc.args) > 1 else exc))
             raise OtterError('commit failed, nothing was written: %s' % describe_error(exc))
 
     def close(self):

@@ -105,3 +105,43 @@ def test_connect_kwargs_tls_checks_the_host_name_unless_told_not_to(tmp_path):
     params['ca_cert'] = str(tmp_path / 'missing.pem')
     with pytest.raises(otter_db.OtterError, match='missing.pem'):
         otter_db.connect_kwargs(params)
+
+
+def test_connect_kwargs_send_the_password_as_utf8():
+    params = dict(login_db='otter', connect_timeout=5, config_file='', login_host=None, login_port=None,
+                  login_user='u', login_password=u'pw-\u03a9\u03bc', login_unix_socket=None, ca_cert=None,
+                  client_cert=None, client_key=None, check_hostname=None)
+    assert otter_db.connect_kwargs(params)['password'] == u'pw-\u03a9\u03bc'.encode('utf-8')
+
+
+class _LostDuringCommit(object):
+    def __init__(self, code):
+        self.code = code
+
+    def commit(self):
+        raise otter_db.pymysql.err.OperationalError(self.code, 'Lost connection to server during query')
+
+
+@pytest.mark.parametrize('code, wording', [
+    (2013, 'whether the change was written is unknown'),
+    (2006, 'whether the change was written is unknown'),
+    (1180, 'commit failed, nothing was written'),
+])
+def test_commit_failures_say_what_is_known(code, wording):
+    db = otter_db.OtterDB(_LostDuringCommit(code))
+    with pytest.raises(otter_db.OtterError) as caught:
+        db.commit()
+    assert wording in str(caught.value)
+    assert str(code) in str(caught.value)
+
+
+@pytest.mark.parametrize('exc, wording', [
+    ((2003, "Can't connect to MySQL server on '127.0.0.1' ([Errno 111] Connection refused)"),
+     'cannot reach the database server'),
+    ((2003, "Can't connect to MySQL server on 'h' ([SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed)"),
+     'the TLS handshake failed'),
+    ((1045, "Access denied for user 'u'@'h' (using password: YES)"), 'access denied'),
+    ((9999, 'something new'), 'MySQL error 9999: something new'),
+])
+def test_describe_error_names_the_cause(exc, wording):
+    assert wording in otter_db.describe_error(otter_db.pymysql.err.OperationalError(*exc))
