@@ -10,13 +10,14 @@ REQUIREMENTS ?= tests/requirements-dev.txt
 UPSTREAM_SCHEMA ?= ../shared/otter/otter-manager-schema.sql
 
 TEST_DB_PORT ?= 13306
+TEST_ZK_PORT ?= 12181
 # Where the integration targets learn the test servers' addresses (not in git).
 INTEGRATION_CONFIG ?= tests/integration/integration_config.yml
 DEMO_DB_PORT ?= 13307
 
 BIN := $(VENV)/bin
 
-.PHONY: help venv test sanity lint changelog-lint units integration integration-config demo demo-stop db db-stop clean bench
+.PHONY: help venv test sanity lint changelog-lint units integration integration-config demo demo-stop db db-stop zk clean bench docs build build-check newest stress
 
 help:
 	@echo "make demo    throwaway MariaDB with an Otter manager schema and a bidirectional channel, then playbooks/ha.yml"
@@ -28,7 +29,7 @@ $(BIN)/ansible-test: $(REQUIREMENTS) scripts/venv.sh
 	scripts/venv.sh $(VENV) $(PYTHON_VERSION) $(REQUIREMENTS)
 	@touch $@
 
-CHECKS ?= sanity lint changelog-lint units integration
+CHECKS ?= sanity lint changelog-lint docs units integration build-check newest stress
 
 test: venv
 	scripts/run-checks.sh $(CHECKS)
@@ -38,6 +39,22 @@ sanity: venv
 
 lint: venv
 	scripts/lint.sh $(VENV)
+
+docs: venv
+	scripts/docs-check.sh $(VENV)
+
+# The collection tarball, in dist/.
+build: venv
+	$(BIN)/ansible-galaxy collection build --force --output-path dist .
+
+# Build, install the tarball into an empty collections path and run otter.ha.ha from it.
+build-check: venv db
+	scripts/build-check.sh $(VENV) $(TEST_DB_PORT)
+
+# Sanity, unit and integration tests again on the newest ansible-core line (Python 3.12).
+NEWEST := VENV=.venv-newest PYTHON_VERSION=3.12 REQUIREMENTS=tests/requirements-newest.txt
+newest:
+	$(MAKE) --no-print-directory sanity units integration $(NEWEST)
 
 changelog-lint: venv
 	$(BIN)/antsibull-changelog lint
@@ -51,8 +68,12 @@ db:
 db-stop:
 	OTTER_DB_PORT=$(TEST_DB_PORT) scripts/mariadb.sh stop
 
-integration-config: db
-	scripts/integration-config.sh $(TEST_DB_PORT) $(UPSTREAM_SCHEMA) > $(INTEGRATION_CONFIG)
+# A throwaway ZooKeeper on 127.0.0.1:$(TEST_ZK_PORT) for the live (node stand-in) tests.
+zk:
+	OTTER_ZK_PORT=$(TEST_ZK_PORT) scripts/zookeeper.sh start
+
+integration-config: db zk
+	OTTER_ZK_PORT=$(TEST_ZK_PORT) scripts/integration-config.sh $(TEST_DB_PORT) $(UPSTREAM_SCHEMA) > $(INTEGRATION_CONFIG)
 
 # TARGETS narrows the run, e.g. make integration TARGETS=otter_node
 integration: venv integration-config
@@ -64,6 +85,12 @@ demo: venv
 demo-stop:
 	OTTER_DB_PORT=$(DEMO_DB_PORT) scripts/mariadb.sh destroy
 
+# Parallel runs, killed connections and server restarts against an own MariaDB on 127.0.0.1:$(STRESS_DB_PORT),
+# about 75 s; tests/stress/stress.py --help for the counts.
+STRESS_DB_PORT ?= 13358
+stress: venv
+	STRESS_DB_PORT=$(STRESS_DB_PORT) $(BIN)/python tests/stress/stress.py --strict-commit-wording
+
 # Not part of `make test`: own venv (.venv-bench) and MariaDB on 127.0.0.1:13308, a few minutes; see bench/README.md.
 bench:
 	bench/run.sh
@@ -71,4 +98,4 @@ bench:
 clean:
 	-OTTER_DB_PORT=$(TEST_DB_PORT) scripts/mariadb.sh destroy
 	-OTTER_DB_PORT=$(DEMO_DB_PORT) scripts/mariadb.sh destroy
-	rm -rf $(VENV) .venv-bench .state tests/output tests/integration/integration_config.yml
+	rm -rf $(VENV) .venv-newest .venv-bench dist .state tests/output tests/integration/integration_config.yml

@@ -2,6 +2,7 @@
 # Print tests/integration/integration_config.yml: ansible-test strips the environment, so the
 # integration targets learn where the test servers and fixtures are from these variables.
 #   scripts/integration-config.sh DB_PORT [UPSTREAM_SCHEMA]
+# The test ZooKeeper's port comes from OTTER_ZK_PORT (default 12181, as scripts/zookeeper.sh).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 port=$1
@@ -15,6 +16,8 @@ otter_test_db_user: otter_test
 otter_test_db_password: ${OTTER_DB_PASSWORD:-otter-test-secret}
 otter_test_client_cnf: $db_dir/client.cnf
 otter_test_fixtures: $root/tests/fixtures
+otter_test_tls_dir: $db_dir/tls
+otter_test_zk_hosts: 127.0.0.1:${OTTER_ZK_PORT:-12181}
 otter_test_schemas:
   - name: fixture
     file: $root/tests/fixtures/otter_schema.sql

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# A throwaway standalone ZooKeeper on 127.0.0.1 for tests and the demo (Debian's `zookeeper` package).
+#
+#   scripts/zookeeper.sh install    Debian packages (once per machine)
+#   scripts/zookeeper.sh start      write zoo.cfg, start the server, wait until it serves; prints nothing else
+#   scripts/zookeeper.sh stop       stop it (data stays until `destroy`)
+#   scripts/zookeeper.sh destroy    stop it and delete its files
+#   scripts/zookeeper.sh status     `srvr` of the running server
+#   scripts/zookeeper.sh dir        the folder the server lives in
+#
+# Environment: OTTER_ZK_PORT (default 12181), OTTER_ZK_DIR (default: a folder in $TMPDIR named after the port).
+set -euo pipefail
+
+PORT=${OTTER_ZK_PORT:-12181}
+DIR=${OTTER_ZK_DIR:-${TMPDIR:-/tmp}/otter-ha-zookeeper-$PORT}
+CFG=$DIR/zoo.cfg
+PID_FILE=$DIR/zookeeper.pid
+JARS=/usr/share/java
+
+log() { printf 'zookeeper.sh: %s\n' "$*" >&2; }
+
+install() {
+    if [ -r "$JARS/zookeeper.jar" ] && command -v java >/dev/null; then
+        return
+    fi
+    log "installing zookeeper from Debian packages"
+    local added_policy=
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        # Keep the package from starting a system server of its own on port 2181.
+        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+        chmod +x /usr/sbin/policy-rc.d
+        added_policy=1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends zookeeper >/dev/null
+    command -v java >/dev/null || apt-get install -y -qq --no-install-recommends default-jre-headless >/dev/null
+    [ -z "$added_policy" ] || rm -f /usr/sbin/policy-rc.d
+}
+
+running() {
+    [ -f "$PID_FILE" ] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null
+}
+
+# The four-letter word `srvr`, answered only once the server serves clients.
+srvr() {
+    python3 - "$PORT" <<'PY'
+import socket, sys
+try:
+    with socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=1) as s:
+        s.sendall(b'srvr')
+        data = b''
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    sys.stdout.write(data.decode('utf-8', 'replace'))
+except OSError:
+    sys.exit(1)
+PY
+}
+
+start() {
+    install
+    mkdir -p "$DIR/data"
+    if running; then
+        return
+    fi
+    cat > "$CFG" <<CFG
+tickTime=500
+minSessionTimeout=1000
+maxSessionTimeout=60000
+dataDir=$DIR/data
+clientPort=$PORT
+clientPortAddress=127.0.0.1
+admin.enableServer=false
+4lw.commands.whitelist=ruok,srvr,stat,mntr
+CFG
+    local classpath
+    classpath=$(ls "$JARS"/zookeeper.jar "$JARS"/zookeeper-jute.jar "$JARS"/slf4j-api.jar "$JARS"/slf4j-simple.jar \
+        2>/dev/null | paste -sd: -)
+    nohup setsid java -Xmx256m -cp "$classpath" org.apache.zookeeper.server.ZooKeeperServerMain "$CFG" \
+        >>"$DIR/zookeeper.log" 2>&1 < /dev/null &
+    echo $! > "$PID_FILE"
+    local i
+    for i in $(seq 1 100); do
+        if srvr 2>/dev/null | grep -q '^Mode: standalone'; then
+            log "ZooKeeper $(srvr | sed -n 's/^Zookeeper version: \([^-,]*\).*/\1/p') on 127.0.0.1:$PORT ($DIR)"
+            return
+        fi
+        running || break
+        sleep 0.2
+    done
+    log "server did not start; its log:"
+    tail -n 30 "$DIR/zookeeper.log" >&2 || true
+    exit 1
+}
+
+stop() {
+    if running; then
+        local pid
+        pid=$(cat "$PID_FILE")
+        kill "$pid"
+        local i
+        for i in $(seq 1 100); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -9 "$pid" 2>/dev/null || true
+    fi
+    rm -f "$PID_FILE"
+}
+
+case "${1:-}" in
+    install) install ;;
+    start) start ;;
+    stop) stop ;;
+    destroy) stop; rm -rf "$DIR" ;;
+    status) srvr ;;
+    dir) echo "$DIR" ;;
+    *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac
