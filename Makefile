@@ -51,8 +51,10 @@ build: venv
 build-check: venv db
 	scripts/build-check.sh $(VENV) $(TEST_DB_PORT)
 
-# Sanity, unit and integration tests again on the newest ansible-core line (Python 3.12).
-NEWEST := VENV=.venv-newest PYTHON_VERSION=3.12 REQUIREMENTS=tests/requirements-newest.txt
+# Sanity, unit and integration tests again on the newest ansible-core line (Python 3.12). To keep
+# `make test` within CI's budget this line runs the integration suite on our schema fixture only;
+# the 2.19 line also runs it on upstream's DDL.
+NEWEST := VENV=.venv-newest PYTHON_VERSION=3.12 REQUIREMENTS=tests/requirements-newest.txt UPSTREAM_SCHEMA=
 newest:
 	$(MAKE) --no-print-directory sanity units integration $(NEWEST)
 

@@ -40,6 +40,7 @@ MODULE_PASSWORD = 'stress-Module-Pw-6113'
 LOCK_MESSAGES = ('timed out waiting for a lock held by another session', 'deadlock with another session')
 # What a run whose connection or server went away may say: each names the cause.
 LOST_MESSAGES = ('lost the connection to the database server', 'the database server went away',
+                 'the connection was lost during COMMIT',
                  'cannot reach the database server', 'commit failed, nothing was written',
                  'cannot connect to the Otter manager database')
 TIME_LIMIT = 600  # seconds for the whole program, whatever the counts
