@@ -17,7 +17,7 @@ DEMO_DB_PORT ?= 13307
 
 BIN := $(VENV)/bin
 
-.PHONY: help venv test sanity lint changelog-lint units integration integration-config demo demo-stop db db-stop zk clean bench docs build build-check newest stress
+.PHONY: help venv test sanity lint changelog-lint units integration integration-config demo demo-stop db db-stop zk clean bench docs build build-check newest changelog-release stress
 
 help:
 	@echo "make demo    throwaway MariaDB with an Otter manager schema and a bidirectional channel, then playbooks/ha.yml"
@@ -60,6 +60,10 @@ newest:
 
 changelog-lint: venv
 	$(BIN)/antsibull-changelog lint
+
+# After bumping `version` in galaxy.yml: fragments -> CHANGELOG.rst and changelogs/changelog.yaml.
+changelog-release: venv
+	scripts/changelog-release.sh $(VENV)
 
 units: venv
 	scripts/ansible-test.sh $(VENV) units --local --color no

@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: otter_channel
 short_description: Start or stop an Otter channel through the manager
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Starts or stops an Otter channel through the manager's JSON API (C(/api/channel_check.htm) to read the status,
     C(/api/channel_op.htm) to change it), then waits until the manager reports the wanted status.

@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: otter_info
 short_description: Audit the node high availability of Otter pipelines (read-only)
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads the Otter manager tables C(NODE), C(CHANNEL), C(PIPELINE) and C(PIPELINE_NODE_RELATION) and reports
     which nodes run the C(SELECT), C(EXTRACT) and C(LOAD) stages of each selected pipeline.

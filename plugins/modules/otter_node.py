@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: otter_node
 short_description: Register an Otter node in the manager database, or remove it
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Manages the C(NODE) row of one Otter node, identified by O(name) and O(ip) (the table's unique key
     C(NODEUNIQUE)), as the manager's node form (machine management) writes it.

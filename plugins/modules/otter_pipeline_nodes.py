@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: otter_pipeline_nodes
 short_description: Converge which Otter nodes run each pipeline stage (node high availability)
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Manages the rows of the Otter manager table C(PIPELINE_NODE_RELATION), which list the nodes that run
     the C(SELECT), C(EXTRACT) and C(LOAD) stages of each pipeline.

@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: otter_zk_info
 short_description: Read the live state of Otter node high availability from ZooKeeper (read-only)
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads, from the ZooKeeper ensemble of an Otter installation, which nodes are alive (C(/otter/node/{nid})),
     the status of each channel (C(/otter/channel/{cid})) and which node holds each pipeline's C(SELECT) lock
