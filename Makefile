@@ -22,7 +22,7 @@ BIN := $(VENV)/bin
 help:
 	@echo "make demo    throwaway MariaDB with an Otter manager schema and a bidirectional channel, then playbooks/ha.yml"
 	@echo "make test    sanity, lint, changelog lint, unit and integration tests (real MariaDB on 127.0.0.1:$(TEST_DB_PORT))"
-	@echo "make clean   stop the throwaway servers and delete them, the venv and test output"
+	@echo "make clean   stop the throwaway servers and delete them, the venvs and test output"
 
 venv: $(BIN)/ansible-test
 $(BIN)/ansible-test: $(REQUIREMENTS) scripts/venv.sh
@@ -104,4 +104,5 @@ bench:
 clean:
 	-OTTER_DB_PORT=$(TEST_DB_PORT) scripts/mariadb.sh destroy
 	-OTTER_DB_PORT=$(DEMO_DB_PORT) scripts/mariadb.sh destroy
+	-OTTER_ZK_PORT=$(TEST_ZK_PORT) scripts/zookeeper.sh destroy
 	rm -rf $(VENV) .venv-newest .venv-bench dist .state tests/output tests/integration/integration_config.yml
