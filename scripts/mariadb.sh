@@ -29,17 +29,7 @@ install() {
         return
     fi
     log "installing mariadb-server from Debian packages"
-    local added_policy=
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-        # Keep the package from starting a system server of its own on port 3306.
-        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-        chmod +x /usr/sbin/policy-rc.d
-        added_policy=1
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends mariadb-server mariadb-client >/dev/null
-    [ -z "$added_policy" ] || rm -f /usr/sbin/policy-rc.d
+    "$(dirname "$0")/apt-install.sh" mariadb-server mariadb-client
 }
 
 running() {

@@ -24,18 +24,9 @@ install() {
         return
     fi
     log "installing zookeeper from Debian packages"
-    local added_policy=
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-        # Keep the package from starting a system server of its own on port 2181.
-        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-        chmod +x /usr/sbin/policy-rc.d
-        added_policy=1
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends zookeeper >/dev/null
-    command -v java >/dev/null || apt-get install -y -qq --no-install-recommends default-jre-headless >/dev/null
-    [ -z "$added_policy" ] || rm -f /usr/sbin/policy-rc.d
+    local packages=(zookeeper)
+    command -v java >/dev/null || packages+=(default-jre-headless)
+    "$(dirname "$0")/apt-install.sh" "${packages[@]}"
 }
 
 running() {
