@@ -12,9 +12,9 @@ import json
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
 from ansible.module_utils.six.moves.urllib.error import URLError
 
+from ansible_collections.otter.ha.tests.unit.plugins.modules.module_runner import run_main
 from ansible_collections.otter.ha.plugins.modules import otter_channel as module_under_test
 from ansible_collections.otter.ha.plugins.module_utils import otter_db, otter_manager_api
 from ansible_collections.otter.ha.plugins.module_utils.otter_db import OtterError
@@ -75,13 +75,8 @@ def env(monkeypatch):
 
 
 def run_module(capsys, args, check_mode=False):
-    args = dict(args, manager_url=args.get('manager_url', URL))
-    if check_mode:
-        args['_ansible_check_mode'] = True
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            module_under_test.main()
-    return json.loads(capsys.readouterr().out)
+    return run_main(capsys, module_under_test.main, dict(args, manager_url=args.get('manager_url', URL)),
+                    check_mode=check_mode)
 
 
 def test_start_sends_the_command_and_waits_for_start(capsys, env):

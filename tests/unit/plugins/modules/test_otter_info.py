@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.otter.ha.tests.unit.plugins.modules.module_runner import run_main
 from ansible_collections.otter.ha.plugins.modules import otter_info as module_under_test
 from ansible_collections.otter.ha.plugins.module_utils import otter_db
 
@@ -75,19 +75,8 @@ def fake_db(monkeypatch):
     return made, template
 
 
-@pytest.fixture
-def no_database(monkeypatch):
-    """Connecting at all is a failure of these tests."""
-    def refuse(*_args, **_kwargs):
-        raise AssertionError('the module connected although the arguments were invalid')
-    monkeypatch.setattr(otter_db.OtterDB, 'connect', classmethod(refuse))
-
-
 def run_module(capsys, args):
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            module_under_test.main()
-    return json.loads(capsys.readouterr().out)
+    return run_main(capsys, module_under_test.main, args)
 
 
 BAD_ARGS = [

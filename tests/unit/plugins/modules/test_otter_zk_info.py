@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.otter.ha.tests.unit.plugins.modules.module_runner import run_main
 from ansible_collections.otter.ha.plugins.modules import otter_zk_info as module_under_test
 from ansible_collections.otter.ha.plugins.module_utils import otter_zk
 from ansible_collections.otter.ha.plugins.module_utils.otter_db import OtterError
@@ -22,10 +22,7 @@ RAW = ([1, 2], {1: b'"START"'}, {1: {1: b'{"active":true,"nid":1,"pipelineId":1,
 
 
 def run_module(capsys, args):
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            module_under_test.main()
-    return json.loads(capsys.readouterr().out)
+    return run_main(capsys, module_under_test.main, args)
 
 
 @pytest.fixture
