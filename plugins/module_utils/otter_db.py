@@ -152,11 +152,6 @@ def describe_error(exc):
     return 'database error: %s' % server_text
 
 
-def lock_conflict(exc):
-    """True for the errors a concurrent session causes, which a retry may clear."""
-    return bool(exc.args) and exc.args[0] in (1205, 1213)
-
-
 def placeholders(values):
     """'%s, %s, ...' for an IN list of these values (never empty: callers check)."""
     return ', '.join(['%s'] * len(values))
