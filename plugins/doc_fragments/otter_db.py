@@ -47,9 +47,23 @@ options:
     default: ~/.my.cnf
   connect_timeout:
     description:
-      - Seconds to wait for the connection to the server.
+      - Seconds to wait for the TCP connection to the server.
     type: int
     default: 30
+  read_timeout:
+    description:
+      - Seconds to wait for any answer of the server once connected (its greeting included), and for each write
+        to it. A server that accepts the connection but never answers, or freezes mid-run, fails the task after
+        this long; nothing is committed then.
+    type: int
+    default: 60
+  lock_timeout:
+    description:
+      - Seconds to wait for a lock held by another session, row locks (C(innodb_lock_wait_timeout)) and
+        metadata locks (C(lock_wait_timeout): C(LOCK TABLES), C(FLUSH TABLES WITH READ LOCK), a queued
+        C(ALTER TABLE)) alike, set for this module's session only.
+    type: int
+    default: 50
   ca_cert:
     description:
       - CA certificate that the server certificate must chain to. Setting it enables TLS and certificate verification.
@@ -74,5 +88,10 @@ requirements:
   - PyMySQL >= 0.10 on the host that runs the module
 notes:
   - The modules connect with PyMySQL only.
+  - Every transaction runs at C(REPEATABLE READ), set for the module's session whatever the server's default, because
+    the locking that keeps concurrent runs apart relies on it.
+  - O(config_file) is read as the MariaDB and MySQL clients read it - the groups C([client]), C([client-server]) and
+    C([client-mariadb]), quotes, backslash escapes, C(#) comments, C(!include) and C(!includedir) - and
+    its password is sent byte for byte as the client sends it.
   - Values the task sets always win over the option file; option file values win over built-in defaults.
 '''

@@ -26,15 +26,8 @@ author:
 extends_documentation_fragment:
   - otter.ha.otter_db
   - action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details: Check mode reads the status and reports the command it would send, without sending it.
-  diff_mode:
-    support: full
-    details: The diff shows the channel status before and after.
-  platform:
-    platforms: posix
+  - otter.ha.attributes
+  - otter.ha.attributes.state
 options:
   channel:
     description:
@@ -54,7 +47,10 @@ options:
     type: str
     required: true
   request_timeout:
-    description: Seconds to wait for each HTTP answer of the manager.
+    description:
+      - Seconds one HTTP call of the manager may take. A manager that accepts the connection but answers slowly
+        (or trickles bytes) fails the call after at most twice this long; an answer larger than 64 KiB, which
+        the manager's API never sends, fails it at once.
     type: float
     default: 10
   timeout:
@@ -120,8 +116,11 @@ executed_queries:
   elements: str
   sample: []
 requests:
-  description: The HTTP calls sent to the manager, in order, with the HTTP status and the JSON answer.
-  returned: success
+  description:
+    - The HTTP calls sent to the manager, in order, with the HTTP status (V(null) without an answer) and the JSON
+      answer.
+    - On failure too, up to the call that failed.
+  returned: always
   type: list
   elements: dict
   sample:
@@ -148,76 +147,80 @@ channel:
   sample: {id: 1, name: sync-ab, status: STOP}
 diff:
   description: The status before and after.
-  returned: success
+  returned: when diff mode is on
   type: dict
   sample: {before: {status: START}, after: {status: STOP}}
 '''
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.otter.ha.plugins.module_utils.otter_db import (
-    OtterError, connection_argument_spec, run_module)
-from ansible_collections.otter.ha.plugins.module_utils.otter_manager_api import (
-    TARGETS, ManagerAPI, ManagerUnreachable, plan, read_channel)
+from ansible_collections.otter.ha.plugins.module_utils.argspec import (
+    check_database_params, database_spec, manager_spec)
+from ansible_collections.otter.ha.plugins.module_utils.errors import ManagerUnreachable, OtterError, RequestError
+from ansible_collections.otter.ha.plugins.module_utils.frame import run_module
+from ansible_collections.otter.ha.plugins.module_utils.manager_api import ManagerAPI
+from ansible_collections.otter.ha.plugins.module_utils.mysql import Database
+from ansible_collections.otter.ha.plugins.module_utils.objects import CHANNEL_TARGETS, channel_command
+from ansible_collections.otter.ha.plugins.module_utils.references import resolve
+from ansible_collections.otter.ha.plugins.module_utils.sql import read_selection
 
 
 def argument_spec():
-    spec = connection_argument_spec()
+    spec = database_spec()
+    spec.update(manager_spec())
     spec.update(
         channel=dict(type='str', required=True),
-        state=dict(type='str', choices=list(TARGETS), required=True),
-        manager_url=dict(type='str', required=True),
-        request_timeout=dict(type='float', default=10),
+        state=dict(type='str', choices=list(CHANNEL_TARGETS), required=True),
         timeout=dict(type='int', default=60),
-        validate_certs=dict(type='bool', default=True),
         on_unreachable=dict(type='str', choices=['fail', 'report'], default='fail'),
     )
     return spec
 
 
-def check_params(params):
+def parse_request(params):
     """Checks that need neither the database nor the manager."""
+    check_database_params(params)
     if not params['channel'].strip():
-        raise OtterError('channel must not be empty; give a CHANNEL.ID or CHANNEL.NAME')
+        raise RequestError('channel must not be empty; give a CHANNEL.ID or CHANNEL.NAME')
     url = params['manager_url'].strip()
     if not url.startswith(('http://', 'https://')):
-        raise OtterError("manager_url '%s' must start with http:// or https://" % url)
+        raise RequestError("manager_url '%s' must start with http:// or https://" % url)
     if params['timeout'] < 0:
-        raise OtterError('timeout must not be negative, got %d' % params['timeout'])
+        raise RequestError('timeout must not be negative, got %d' % params['timeout'])
     if params['request_timeout'] <= 0:
-        raise OtterError('request_timeout must be positive, got %s' % params['request_timeout'])
-    return url
+        raise RequestError('request_timeout must be positive, got %s' % params['request_timeout'])
+    return params['channel'].strip()
 
 
-def switch(module, db, url, api_factory=ManagerAPI):
+def switch(module, ref, db, api):
     params = module.params
-    channel_id, name = read_channel(db, params['channel'].strip())
-    api = api_factory(url, timeout=params['request_timeout'], validate_certs=params['validate_certs'])
-    wanted = TARGETS[params['state']][0]
+    channels, _pipelines = read_selection(db, [ref], None)
+    channel = resolve([ref], channels, 'channel', table='CHANNEL', known=False)[0]
+    wanted = CHANNEL_TARGETS[params['state']][0]
+    label = 'channel %d (%s)' % (channel.id, channel.name)
     try:
-        before = api.status(channel_id)
-        command = plan(before, params['state'])
+        before = api.status(channel.id)
+        command = channel_command(before, params['state'])
         if command and not module.check_mode:
-            api.command(channel_id, command)
-            api.wait_for(channel_id, wanted, params['timeout'])
+            api.command(channel.id, command)
+            api.wait_for(channel.id, wanted, params['timeout'])
     except ManagerUnreachable as exc:
         if params['on_unreachable'] == 'fail':
-            raise OtterError('channel %d (%s): %s' % (channel_id, name, exc))
-        module.warn('%s; channel %d (%s) left as it is' % (exc, channel_id, name))
-        return dict(changed=False, reachable=False, requests=api.requests,
-                    channel=dict(id=channel_id, name=name, status=None),
+            raise ManagerUnreachable('%s: %s' % (label, exc))
+        module.warn('%s; %s left as it is' % (exc, label))
+        return dict(changed=False, reachable=False, channel=dict(id=channel.id, name=channel.name, status=None),
                     diff=dict(before=dict(status=None), after=dict(status=None)))
     except OtterError as exc:
-        raise OtterError('channel %d (%s): %s' % (channel_id, name, exc))
+        raise type(exc)('%s: %s' % (label, exc))
     after = wanted if command else before
-    return dict(changed=command is not None, reachable=True, requests=api.requests,
-                channel=dict(id=channel_id, name=name, status=after),
+    return dict(changed=command is not None, reachable=True,
+                channel=dict(id=channel.id, name=channel.name, status=after),
                 diff=dict(before=dict(status=before), after=dict(status=after)))
 
 
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    run_module(module, check_params, switch)
+    run_module(module, parse_request, (Database, ManagerAPI), switch)
 
 
 if __name__ == '__main__':

@@ -18,38 +18,19 @@ description:
   - Reports as RV(findings) every location with fewer than O(min_nodes) nodes, duplicate rows, rows of
     nodes that do not exist in C(NODE), C(EXTRACT) nodes that differ from the C(SELECT) nodes, and rows whose
     C(LOCATION) the manager cannot read.
+  - When neither O(channel) nor O(pipeline) is set, every pipeline of every channel is audited.
   - All reads run in one read-only transaction with a consistent snapshot, so the result describes one moment
-    even while the manager or another task writes. No row is locked and nothing is ever written.
+    even while the manager or another task writes. No row is locked and nothing is ever written, so the module
+    works with a C(SELECT)-only account and on a C(read_only) server.
 author:
   - otter.ha maintainers (@otter-ha)
 extends_documentation_fragment:
   - otter.ha.otter_db
+  - otter.ha.layout.selection
   - action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details: The module only reads; check mode runs the same reads and returns the same data.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+  - otter.ha.attributes
+  - otter.ha.attributes.info
 options:
-  channel:
-    description:
-      - Channels, by C(CHANNEL.ID) or C(CHANNEL.NAME), whose pipelines are audited.
-      - When O(pipeline) is set too, the channels only scope it, see O(pipeline).
-      - A value written in digits is an ID when a channel has that ID, otherwise a name.
-      - When neither O(channel) nor O(pipeline) is set, every pipeline of every channel is audited.
-    type: list
-    elements: str
-  pipeline:
-    description:
-      - Pipelines, by C(PIPELINE.ID) or C(PIPELINE.NAME), to audit.
-      - A name is looked up inside the channels of O(channel) when that is set, otherwise in every channel; a
-        name that matches more than one pipeline fails and lists the candidates.
-      - A pipeline given by ID must belong to one of the channels of O(channel) when that is set.
-    type: list
-    elements: str
   min_nodes:
     description:
       - The number of distinct nodes, each existing in C(NODE), that every location of a pipeline needs.
@@ -272,15 +253,12 @@ findings:
       description: The kind of finding.
       type: str
       choices: [invalid_location, dangling_node, duplicate_rows, under_replicated, extract_differs, not_as_declared]
+    channel_id:
+      description: C(CHANNEL.ID) of the pipeline.
+      type: int
     pipeline_id:
       description: C(PIPELINE.ID).
       type: int
-    pipeline:
-      description: C(PIPELINE.NAME).
-      type: str
-    channel:
-      description: C(CHANNEL.NAME) of the pipeline.
-      type: str
     location:
       description: The location concerned, as stored; V(null) for C(extract_differs).
       type: str
@@ -297,9 +275,8 @@ findings:
       type: str
   sample:
     - kind: under_replicated
+      channel_id: 1
       pipeline_id: 1
-      pipeline: a-to-b
-      channel: sync-ab
       location: SELECT
       node_ids: [1]
       row_ids: [1]
@@ -327,94 +304,91 @@ summary:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.otter.ha.plugins.module_utils.otter_audit import (
-    FINDING_KINDS, all_pipelines, audit_findings, begin_snapshot, channels_report, declaration_findings,
-    nodes_report, read_all_channels, read_node_rows, relations_report, summary_table, valid_layout)
-from ansible_collections.otter.ha.plugins.module_utils.otter_db import (
-    OtterError, connection_argument_spec, run_module)
-from ansible_collections.otter.ha.plugins.module_utils.otter_layout import (
-    LOCATIONS, OVERRIDES, LayoutRequestError, layout_report, plan_layout, requested_nodes)
-from ansible_collections.otter.ha.plugins.module_utils.otter_model import (
-    Node, read_relations, read_selection, resolve_nodes, resolve_selection)
+from ansible_collections.otter.ha.plugins.module_utils.argspec import (
+    check_database_params, database_spec, layout_spec, selection_spec)
+from ansible_collections.otter.ha.plugins.module_utils.audit import (
+    audit_findings, not_as_declared, sort_findings, summary_table)
+from ansible_collections.otter.ha.plugins.module_utils.errors import RequestError
+from ansible_collections.otter.ha.plugins.module_utils.frame import run_module
+from ansible_collections.otter.ha.plugins.module_utils.layout import (
+    OVERRIDES, layout_of, pipelines_report, plan_layout, requested_nodes)
+from ansible_collections.otter.ha.plugins.module_utils.mysql import Database
+from ansible_collections.otter.ha.plugins.module_utils.objects import parse_parameters
+from ansible_collections.otter.ha.plugins.module_utils.references import resolve, resolve_pipelines
+from ansible_collections.otter.ha.plugins.module_utils.sql import (
+    begin_read_only, read_nodes, read_relations, read_selection)
 
 
 def argument_spec():
-    spec = connection_argument_spec()
+    spec = database_spec()
+    spec.update(selection_spec())
     spec.update(
-        channel=dict(type='list', elements='str'),
-        pipeline=dict(type='list', elements='str'),
         min_nodes=dict(type='int', default=2),
-        expect=dict(type='dict', options=dict(
-            nodes=dict(type='list', elements='str'),
-            select_nodes=dict(type='list', elements='str'),
-            extract_nodes=dict(type='list', elements='str'),
-            load_nodes=dict(type='list', elements='str'),
-            locations=dict(type='list', elements='str', choices=list(LOCATIONS), default=list(LOCATIONS)),
-            state=dict(type='str', choices=['present', 'exact', 'absent'], default='exact'),
-        )),
+        expect=dict(type='dict', options=layout_spec('exact')),
     )
     return spec
 
 
-def check_params(params):
-    """Checks that need no database, so a wrong task fails before connecting."""
+def parse_request(params):
+    """Checks that need no database, so a wrong task fails before connecting; the declared layout
+    of expect, {location: (option, references)}, or None."""
+    check_database_params(params)
     for option in ('channel', 'pipeline'):
         if params[option] is not None and not params[option]:
-            raise OtterError('%s must not be an empty list; leave it out to audit every pipeline' % option)
+            raise RequestError('%s must not be an empty list; leave it out to audit every pipeline' % option)
     if params['min_nodes'] < 1:
-        raise OtterError('min_nodes must be at least 1, got %d' % params['min_nodes'])
+        raise RequestError('min_nodes must be at least 1, got %d' % params['min_nodes'])
     expect = params['expect']
     if expect is None:
         return None
     try:
         return requested_nodes(expect['locations'], expect['nodes'],
                                dict((option, expect[option]) for _loc, option in OVERRIDES))
-    except LayoutRequestError as exc:
-        raise OtterError('expect: %s' % exc)
+    except RequestError as exc:
+        raise RequestError('expect: %s' % exc)
 
 
-def audit(module, db, requested):
+def channels_report(channels, pipelines, every_channel):
+    """{id, name, pipelines: [ids]} per channel of the pipelines (with every_channel, of every channel)."""
+    members = {}
+    for pipeline in pipelines:
+        members.setdefault(pipeline.channel_id, []).append(pipeline.id)
+    shown = channels if every_channel else [c for c in channels if c.id in members]
+    return [dict(id=c.id, name=c.name, pipelines=sorted(members.get(c.id, []))) for c in shown]
+
+
+def audit(module, requested, db):
     params = module.params
-    begin_snapshot(db)
-    node_rows = read_node_rows(db)
-    if params['channel'] or params['pipeline']:
-        pipelines = resolve_selection(params['channel'], params['pipeline'],
-                                      read_selection(db, params['channel'], params['pipeline']))
-        channels = channels_report(pipelines)
-    else:
-        channel_rows = read_all_channels(db)
-        pipelines = all_pipelines(channel_rows)
-        channels = channels_report(pipelines, channel_rows)
-    pipeline_ids = [p.id for p in pipelines]
-    rows = read_relations(db, pipeline_ids)
+    begin_read_only(db)
+    nodes = read_nodes(db)
+    channels, candidates = read_selection(db, params['channel'], params['pipeline'])
+    every = not (params['channel'] or params['pipeline'])
+    pipelines = candidates if every else resolve_pipelines(params['channel'], params['pipeline'], channels, candidates)
+    rows = read_relations(db, pipelines)
 
-    node_names = dict((row[0], row[1]) for row in node_rows)
-    findings = audit_findings(pipelines, rows, node_names, params['min_nodes'])
+    names = dict((n.id, n.name) for n in nodes)
+    findings = audit_findings(pipelines, rows, names, params['min_nodes'])
     if requested:
-        nodes = [Node(row[0], row[1], row[2]) for row in node_rows]
-        desired = dict((loc, resolve_nodes(refs, nodes, 'expect.%s' % option))
+        desired = dict((loc, [n.id for n in resolve(refs, nodes, 'node', 'expect.%s' % option, table='NODE')])
                        for loc, (option, refs) in requested.items())
-        plan = plan_layout(pipeline_ids, rows, desired, params['expect']['state'], set(node_names))
-        findings.extend(declaration_findings(pipelines, plan, rows, node_names))
-        findings.sort(key=lambda f: (f['pipeline_id'], FINDING_KINDS.index(f['kind'])))
+        plan = plan_layout([p.id for p in pipelines], rows, desired, params['expect']['state'], names)
+        findings = sort_findings(findings + not_as_declared(pipelines, plan, rows, names))
     return dict(
         changed=False,
         ok=not findings,
-        nodes=nodes_report(node_rows),
-        channels=channels,
-        pipelines=layout_report(pipelines, valid_layout(pipeline_ids, rows)),
-        relations=relations_report(rows),
+        nodes=[dict(id=n.id, name=n.name, ip=n.ip, port=n.port, parameters=parse_parameters(n.parameters)[0] or None)
+               for n in nodes],
+        channels=channels_report(channels, pipelines, every),
+        pipelines=pipelines_report(pipelines, layout_of([p.id for p in pipelines], rows, valid_only=True)),
+        relations=[dict(id=r.id, pipeline_id=r.pipeline_id, node_id=r.node_id, location=r.location) for r in rows],
         findings=findings,
-        summary=summary_table(pipelines, rows, node_names),
+        summary=summary_table(pipelines, rows, names),
     )
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(),
-        supports_check_mode=True,
-    )
-    run_module(module, check_params, audit)
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    run_module(module, parse_request, (Database,), audit)
 
 
 if __name__ == '__main__':

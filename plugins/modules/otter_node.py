@@ -22,6 +22,8 @@ description:
     alphabetical order, as the manager writes it.
   - The ID of the row (RV(node.id)) is the node's C(nid), the number the node process reads from C(conf/nid).
   - The whole call is one transaction that starts by locking the node's row; on any error nothing is written.
+    Removing a node waits (up to O(lock_timeout)) for a layout converge that uses it to finish.
+  - Refuses, before writing anything, when C(NODE) or C(PIPELINE_NODE_RELATION) is not an InnoDB table.
   - Statements are written as the manager writes them (explicit column list, C(NOW()) timestamps, values bound
     as parameters), so the module works under strict and non-strict C(sql_mode).
 author:
@@ -29,15 +31,8 @@ author:
 extends_documentation_fragment:
   - otter.ha.otter_db
   - action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details: Check mode runs the same reads and the same plan and reports the statements it would run.
-  diff_mode:
-    support: full
-    details: The diff shows the node before and after, in check mode too.
-  platform:
-    platforms: posix
+  - otter.ha.attributes
+  - otter.ha.attributes.state
 options:
   name:
     description:
@@ -77,8 +72,8 @@ options:
   use_external_ip:
     description:
       - Whether other nodes reach this one at O(external_ip) instead of O(ip) (C(useExternalIp)).
+      - When not set, an existing node keeps its stored value and a new node gets V(false).
     type: bool
-    default: false
   external_ip:
     description:
       - The address other nodes use when O(use_external_ip=true) (C(externalIp)); required then.
@@ -232,17 +227,22 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.otter.ha.plugins.module_utils.otter_db import (
-    OtterError, connection_argument_spec, run_module)
-from ansible_collections.otter.ha.plugins.module_utils.otter_layout import triples_report
-from ansible_collections.otter.ha.plugins.module_utils.otter_model import delete_relations, read_relations
-from ansible_collections.otter.ha.plugins.module_utils.otter_nodes import (
-    check_identity, delete_node, insert_node, lock_node, lock_node_relations, node_spec, plan_node, plan_removal,
-    read_clusters, read_node_ids, read_pipelines, row_report, update_node)
+from ansible_collections.otter.ha.plugins.module_utils.argspec import check_database_params, database_spec
+from ansible_collections.otter.ha.plugins.module_utils.errors import RequestError
+from ansible_collections.otter.ha.plugins.module_utils.frame import run_module
+from ansible_collections.otter.ha.plugins.module_utils.mysql import Database
+from ansible_collections.otter.ha.plugins.module_utils.nodes import (
+    check_identity, node_spec, plan_node, plan_removal, row_report)
+from ansible_collections.otter.ha.plugins.module_utils.sql import (
+    begin_read_only, delete_node, delete_relations, insert_node, lock_node, read_clusters, read_node_relations,
+    read_nodes, read_pipelines, read_relations, update_node)
+
+# The tables this module writes: each must be transactional.
+WRITES = ('NODE', 'PIPELINE_NODE_RELATION')
 
 
 def argument_spec():
-    spec = connection_argument_spec()
+    spec = database_spec()
     spec.update(
         name=dict(type='str', required=True),
         ip=dict(type='str', required=True),
@@ -250,7 +250,7 @@ def argument_spec():
         download_port=dict(type='int'),
         mbean_port=dict(type='int'),
         zk_cluster=dict(type='str'),
-        use_external_ip=dict(type='bool', default=False),
+        use_external_ip=dict(type='bool'),
         external_ip=dict(type='str'),
         description=dict(type='str'),
         state=dict(type='str', choices=['present', 'absent'], default='present'),
@@ -259,7 +259,12 @@ def argument_spec():
     return spec
 
 
-def converge_present(module, db, spec):
+def parse_request(params):
+    check_database_params(params)
+    return node_spec(params)
+
+
+def converge_present(module, db, spec, nodes):
     row = lock_node(db, spec.name, spec.ip)
     plan = plan_node(row, spec, read_clusters(db))
     node = plan.after
@@ -274,23 +279,23 @@ def converge_present(module, db, spec):
     return dict(changed=plan.action != 'none', node=node), plan.before, dict(node)
 
 
-def converge_absent(module, db, spec):
+def converge_absent(module, db, spec, nodes):
     row = lock_node(db, spec.name, spec.ip)
     if row is None:
         return dict(changed=False, node=None, removed_relations=[]), None, None
     check_identity(row, spec)
     label = "node '%s'@%s (id %d)" % (row.name, row.ip, row.id)
-    node_rows = lock_node_relations(db, row.id)
+    node_rows = read_node_relations(db, row.id)
     pipelines = read_pipelines(db, [r.pipeline_id for r in node_rows])
-    pipeline_rows = read_relations(db, sorted(pipelines), for_update=True)
-    removal = plan_removal(row.id, node_rows, pipelines, pipeline_rows, read_node_ids(db))
+    pipeline_rows = read_relations(db, [pipelines[pid] for pid in sorted(pipelines)], lock=not db.check_mode)
+    removal = plan_removal(row.id, node_rows, pipelines, pipeline_rows, set(n.id for n in nodes))
     if removal.usage and not module.params['force']:
-        raise OtterError('%s is used by pipelines: %s; remove it from them first or set force: true '
-                         '(nothing was changed)' % (label, removal.usage))
+        raise RequestError('%s is used by pipelines: %s; remove it from them first or set force: true '
+                           '(nothing was changed)' % (label, removal.usage))
     if removal.blocked:
-        raise OtterError('refusing to remove %s: it is the only existing node of these pipeline locations, '
-                         'which would be left without a node: %s; add another node there first (nothing was '
-                         'changed)' % (label, removal.blocked))
+        raise RequestError('refusing to remove %s: it is the only existing node of these pipeline locations, '
+                           'which would be left without a node: %s; add another node there first (nothing was '
+                           'changed)' % (label, removal.blocked))
     report = row_report(row, read_clusters(db))
     delete_relations(db, removal.relation_ids)
     delete_node(db, row.id)
@@ -298,23 +303,23 @@ def converge_absent(module, db, spec):
     if removal.removed:
         module.warn('%s was removed from %s; push or restart those channels so their nodes stop using it'
                     % (label, removal.usage))
-    return dict(changed=True, node=report, removed_relations=triples_report(removal.removed)), report, None
+    removed = [dict(pipeline_id=p, node_id=n, location=loc) for p, n, loc in removal.removed]
+    return dict(changed=True, node=report, removed_relations=removed), report, None
 
 
-def manage_node(module, db, spec):
+def manage_node(module, spec, db):
+    if module.check_mode:
+        begin_read_only(db)
+    nodes = read_nodes(db, writes=WRITES)
     converge = converge_present if module.params['state'] == 'present' else converge_absent
-    result, before, after = converge(module, db, spec)
-    if module._diff:
-        result['diff'] = dict(before=before or {}, after=after or {})
+    result, before, after = converge(module, db, spec, nodes)
+    result['diff'] = dict(before=before or {}, after=after or {})
     return result
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(),
-        supports_check_mode=True,
-    )
-    run_module(module, node_spec, manage_node)
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    run_module(module, parse_request, (Database,), manage_node)
 
 
 if __name__ == '__main__':

@@ -19,7 +19,13 @@ description:
     ZooKeeper then elects one C(SELECT) node and the others stand by.
   - The whole call is one transaction. The C(PIPELINE) rows of the selected pipelines are locked before their
     relation rows are read, so concurrent runs on the same pipelines are serialised and never create duplicate
-    rows. On any error nothing is written.
+    rows, and the C(NODE) rows are share-locked, so no node the new layout uses can be removed under it. On any
+    error nothing is written.
+  - Refuses, before writing anything, when C(PIPELINE), C(PIPELINE_NODE_RELATION) or C(NODE) is not an InnoDB
+    table (on MyISAM or Aria a failed run could not be rolled back and no lock would keep concurrent runs apart).
+  - The manager UI's own pipeline edit writes without a transaction (it deletes the pipeline's rows, then inserts
+    one row per node), so no lock can keep it apart from this module; the manager refuses that edit while the
+    channel is started, so converge with the channel started, or before editing.
   - Rows are written as the manager writes them (explicit column list, C(NOW()) timestamps, values bound as
     parameters), so the module works under strict and non-strict C(sql_mode).
   - Running nodes pick up a changed layout only when the manager pushes the channel to them (stop and start the
@@ -28,64 +34,12 @@ author:
   - otter.ha maintainers (@otter-ha)
 extends_documentation_fragment:
   - otter.ha.otter_db
+  - otter.ha.layout.selection
+  - otter.ha.layout
   - action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details: Check mode runs the same reads and the same plan and reports the statements it would run.
-  diff_mode:
-    support: full
-    details: The diff shows each selected pipeline's nodes per location before and after, in check mode too.
-  platform:
-    platforms: posix
+  - otter.ha.attributes
+  - otter.ha.attributes.state
 options:
-  channel:
-    description:
-      - Channels, by C(CHANNEL.ID) or C(CHANNEL.NAME), whose pipelines are selected.
-      - When O(pipeline) is set too, the channels only scope it, see O(pipeline).
-      - A value written in digits is an ID when a channel has that ID, otherwise a name.
-      - At least one of O(channel) and O(pipeline) is required.
-    type: list
-    elements: str
-  pipeline:
-    description:
-      - Pipelines, by C(PIPELINE.ID) or C(PIPELINE.NAME), to select.
-      - A name is looked up inside the channels of O(channel) when that is set, otherwise in every channel; a
-        name that matches more than one pipeline fails and lists the candidates.
-      - A pipeline given by ID must belong to one of the channels of O(channel) when that is set.
-    type: list
-    elements: str
-  nodes:
-    description:
-      - Nodes, by C(NODE.ID) or C(NODE.NAME), for every location in O(locations) that has no list of its own
-        (O(select_nodes), O(extract_nodes), O(load_nodes)).
-      - C(NODE.NAME) alone is not unique; a name shared by two nodes fails and lists them, use the ID then.
-    type: list
-    elements: str
-  locations:
-    description:
-      - The locations (stages) this task manages. Locations not listed are left as they are.
-    type: list
-    elements: str
-    choices: [SELECT, EXTRACT, LOAD]
-    default: [SELECT, EXTRACT, LOAD]
-  select_nodes:
-    description:
-      - Nodes for the C(SELECT) location, instead of O(nodes). C(SELECT) must be in O(locations).
-      - The manager UI sets C(EXTRACT) from the C(SELECT) picker, so keeping the two equal survives a later UI edit.
-    type: list
-    elements: str
-  extract_nodes:
-    description:
-      - Nodes for the C(EXTRACT) location, instead of O(nodes). C(EXTRACT) must be in O(locations).
-    type: list
-    elements: str
-  load_nodes:
-    description:
-      - Nodes for the C(LOAD) location (which also runs the transform stage), instead of O(nodes).
-        C(LOAD) must be in O(locations).
-    type: list
-    elements: str
   state:
     description:
       - V(present) adds the nodes a managed location lacks and collapses duplicate rows of those nodes to the
@@ -98,11 +52,6 @@ options:
     type: str
     choices: [present, exact, absent]
     default: present
-  lock_timeout:
-    description:
-      - Seconds to wait for row locks held by other sessions (C(innodb_lock_wait_timeout) of this session).
-      - When not set, the server's setting applies (50 seconds by default).
-    type: int
   backup:
     description:
       - Before changing anything, save the current relation rows of the selected pipelines to a timestamped SQL
@@ -160,7 +109,7 @@ changed:
   description: Whether rows were (in check mode, would be) inserted or deleted.
   returned: always
   type: bool
-layout:
+pipelines:
   description: Each selected pipeline with its node IDs per location after the run, sorted, each once.
   returned: success
   type: list
@@ -183,18 +132,29 @@ layout:
       name: a-to-b
       channel: {id: 1, name: sync-ab}
       nodes: {SELECT: [1, 2], EXTRACT: [1, 2], LOAD: [1, 2]}
-added:
-  description: The (pipeline, node, location) triples inserted.
+changes:
+  description:
+    - One entry per pipeline and location that gains or loses nodes, in pipeline and location order; none when
+      nothing changes.
   returned: success
   type: list
   elements: dict
-  sample: [{pipeline_id: 1, node_id: 2, location: SELECT}]
-removed:
-  description: The (pipeline, node, location) triples that no longer exist after the run.
-  returned: success
-  type: list
-  elements: dict
-  sample: [{pipeline_id: 1, node_id: 9, location: LOAD}]
+  contains:
+    pipeline_id:
+      description: C(PIPELINE.ID).
+      type: int
+    location:
+      description: C(SELECT), C(EXTRACT) or C(LOAD).
+      type: str
+    added:
+      description: IDs of the nodes the location gains, sorted.
+      type: list
+      elements: int
+    removed:
+      description: IDs of the nodes the location no longer lists, sorted.
+      type: list
+      elements: int
+  sample: [{pipeline_id: 1, location: SELECT, added: [2], removed: [9]}]
 removed_duplicates:
   description: IDs of rows deleted because an older row holds the same triple.
   returned: success
@@ -224,7 +184,7 @@ backup_file:
   type: str
   sample: /root/.otter_ha/backups/otter-relations-20261125T193000.123456.sql
 diff:
-  description: Before and after layout of the selected pipelines, as text.
+  description: Before and after layout of the selected pipelines, as text, each node by ID and name.
   returned: when diff mode is on
   type: dict
 '''
@@ -235,83 +195,60 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.otter.ha.plugins.module_utils.otter_db import (
-    OtterError, connection_argument_spec, run_module)
-from ansible_collections.otter.ha.plugins.module_utils.otter_layout import (
-    LOCATIONS, OVERRIDES, LayoutRequestError, changed_pipelines, layout_report, layout_text, plan_layout,
-    requested_nodes, triples_report)
-from ansible_collections.otter.ha.plugins.module_utils.otter_model import (
-    delete_relations, insert_relations, lock_and_read_relations, read_nodes, read_selection,
-    relations_restore_sql, resolve_nodes, resolve_selection)
+from ansible_collections.otter.ha.plugins.module_utils.argspec import (
+    check_database_params, database_spec, layout_spec, selection_spec)
+from ansible_collections.otter.ha.plugins.module_utils.audit import audit_findings
+from ansible_collections.otter.ha.plugins.module_utils.errors import OtterError, RequestError
+from ansible_collections.otter.ha.plugins.module_utils.frame import run_module
+from ansible_collections.otter.ha.plugins.module_utils.layout import (
+    OVERRIDES, changed_pipelines, changes_report, layout_text, pipelines_report, plan_layout, requested_nodes,
+    rows_after)
+from ansible_collections.otter.ha.plugins.module_utils.mysql import Database
+from ansible_collections.otter.ha.plugins.module_utils.objects import pipeline_label
+from ansible_collections.otter.ha.plugins.module_utils.references import resolve, resolve_pipelines
+from ansible_collections.otter.ha.plugins.module_utils.sql import (
+    begin_read_only, delete_relations, insert_relations, read_nodes, read_relations, read_selection,
+    relations_restore_sql)
+
+# The tables a converge writes or locks: each must be transactional.
+WRITES = ('NODE', 'PIPELINE', 'PIPELINE_NODE_RELATION')
 
 
 def argument_spec():
-    spec = connection_argument_spec()
+    spec = database_spec()
+    spec.update(selection_spec())
+    spec.update(layout_spec('present'))
     spec.update(
-        channel=dict(type='list', elements='str'),
-        pipeline=dict(type='list', elements='str'),
-        nodes=dict(type='list', elements='str'),
-        locations=dict(type='list', elements='str', choices=list(LOCATIONS), default=list(LOCATIONS)),
-        select_nodes=dict(type='list', elements='str'),
-        extract_nodes=dict(type='list', elements='str'),
-        load_nodes=dict(type='list', elements='str'),
-        state=dict(type='str', choices=['present', 'exact', 'absent'], default='present'),
-        lock_timeout=dict(type='int'),
         backup=dict(type='bool', default=False),
         backup_dir=dict(type='path', default='~/.otter_ha/backups'),
     )
     return spec
 
 
-def check_request(params):
+def parse_request(params):
     """The layout this task asks for, {location: (option, references)}; every mistake that needs
     no database raises here, so a wrong task fails before connecting."""
+    check_database_params(params)
     for option in ('channel', 'pipeline'):
         if params[option] is not None and not params[option]:
-            raise OtterError('%s must not be an empty list' % option)
-    if params['lock_timeout'] is not None and params['lock_timeout'] < 1:
-        raise OtterError('lock_timeout must be at least 1 second, got %d' % params['lock_timeout'])
-    try:
-        return requested_nodes(params['locations'], params['nodes'],
-                               dict((option, params[option]) for _loc, option in OVERRIDES))
-    except LayoutRequestError as exc:
-        raise OtterError(str(exc))
+            raise RequestError('%s must not be an empty list' % option)
+    if '\x00' in params['backup_dir']:
+        raise RequestError('backup_dir %r contains a NUL character' % params['backup_dir'])
+    return requested_nodes(params['locations'], params['nodes'],
+                           dict((option, params[option]) for _loc, option in OVERRIDES))
 
 
-def empty_location_message(empty, pipelines):
+def unserved_message(unserved, pipelines):
     by_id = dict((p.id, p) for p in pipelines)
     parts = []
-    for pipeline_id, location, now in empty:
-        pipeline = by_id[pipeline_id]
-        parts.append('%s/%s (pipeline %d) %s%s' % (
-            pipeline.channel_name, pipeline.name, pipeline_id, location,
-            ' (has node %s now)' % ', '.join(str(n) for n in now) if now else ' (has no node now either)'))
-    return ('refusing to leave a pipeline location without a node, nothing was changed: %s'
-            % '; '.join(parts))
+    for pipeline_id, location, now in unserved:
+        parts.append('%s %s%s' % (pipeline_label(by_id[pipeline_id]), location,
+                                  ' (has node %s now)' % ', '.join(str(n) for n in now) if now
+                                  else ' (has no node now either)'))
+    return 'refusing to leave a pipeline location without a node, nothing was changed: %s' % '; '.join(parts)
 
 
-def layout_warnings(pipelines, after, known_node_ids):
-    warnings = []
-    for pipeline in pipelines:
-        locations = after[pipeline.id]
-        label = '%s/%s (pipeline %d)' % (pipeline.channel_name, pipeline.name, pipeline.id)
-        if set(locations['SELECT']) != set(locations['EXTRACT']):
-            warnings.append('%s: EXTRACT nodes %s differ from SELECT nodes %s; the manager UI sets EXTRACT from '
-                            'the SELECT picker, so the next edit of this pipeline in the UI rewrites EXTRACT'
-                            % (label, sorted(set(locations['EXTRACT'])), sorted(set(locations['SELECT']))))
-        dangling = sorted(set(n for loc in LOCATIONS for n in locations[loc] if n not in known_node_ids))
-        if dangling:
-            warnings.append('%s keeps rows for node IDs %s, which do not exist in NODE; state=exact deletes them'
-                            % (label, dangling))
-        odd = sorted(loc for loc in locations if loc not in LOCATIONS)
-        if odd:
-            warnings.append('%s has rows with LOCATION %s, which the manager cannot read; delete them by hand'
-                            % (label, ', '.join(repr(loc) for loc in odd)))
-    return warnings
-
-
-def write_backup(module, db, pipelines, rows):
-    directory = module.params['backup_dir']
+def write_backup(directory, db, pipelines, rows):
     try:
         if not os.path.isdir(directory):
             os.makedirs(directory, 0o700)
@@ -320,50 +257,50 @@ def write_backup(module, db, pipelines, rows):
         content = relations_restore_sql(db, [p.id for p in pipelines], rows)
         with open(path, 'w') as handle:
             handle.write(content)
-    except (IOError, OSError) as exc:
+    except (IOError, OSError, ValueError) as exc:
         raise OtterError("cannot write the backup to backup_dir '%s': %s; nothing was changed"
                          % (directory, to_native(exc)))
     return path
 
 
-def converge(module, db, requested):
+def converge(module, requested, db):
     params = module.params
-    if params['lock_timeout'] is not None:
-        db.set_lock_timeout(params['lock_timeout'])
+    real = not module.check_mode
+    if not real:
+        begin_read_only(db)
+    nodes = read_nodes(db, lock=real, writes=WRITES)
+    desired = dict((loc, [n.id for n in resolve(refs, nodes, 'node', option, table='NODE')])
+                   for loc, (option, refs) in requested.items())
+    channels, candidates = read_selection(db, params['channel'], params['pipeline'])
+    pipelines = resolve_pipelines(params['channel'], params['pipeline'], channels, candidates)
+    rows = read_relations(db, pipelines, lock=real, timestamps=params['backup'] and real)
 
-    nodes = read_nodes(db)
-    desired = dict((loc, resolve_nodes(refs, nodes, option)) for loc, (option, refs) in requested.items())
-    pipelines = resolve_selection(params['channel'], params['pipeline'],
-                                  read_selection(db, params['channel'], params['pipeline']))
-    rows = lock_and_read_relations(db, pipelines, timestamps=params['backup'] and not module.check_mode)
-    pipeline_ids = [p.id for p in pipelines]
-
-    known = set(n.id for n in nodes)
-    plan = plan_layout(pipeline_ids, rows, desired, params['state'], known)
-    if plan.empty:
-        raise OtterError(empty_location_message(plan.empty, pipelines))
+    names = dict((n.id, n.name) for n in nodes)
+    plan = plan_layout([p.id for p in pipelines], rows, desired, params['state'], names)
+    if plan.unserved:
+        raise RequestError(unserved_message(plan.unserved, pipelines))
 
     result = dict(changed=bool(plan.inserts or plan.deletes))
-    if result['changed'] and params['backup'] and not module.check_mode:
-        result['backup_file'] = write_backup(module, db, pipelines, rows)
+    if result['changed'] and params['backup'] and real:
+        result['backup_file'] = write_backup(params['backup_dir'], db, pipelines, rows)
     delete_relations(db, plan.deletes)
     insert_relations(db, plan.inserts)
     if result['changed']:
         db.commit()
 
+    for found in audit_findings(pipelines, rows_after(rows, plan), names, 1):
+        module.warn(found['message'])
     touched = set(changed_pipelines(plan))
-    channels = dict((p.channel_id, p.channel_name) for p in pipelines if p.id in touched)
-    for warning in layout_warnings(pipelines, plan.after, known):
-        module.warn(warning)
+    changed_channels = dict((p.channel_id, p.channel_name) for p in pipelines if p.id in touched)
     result.update(
-        layout=layout_report(pipelines, plan.after),
-        added=triples_report(plan.added),
-        removed=triples_report(plan.removed),
+        pipelines=pipelines_report(pipelines, plan.after),
+        changes=changes_report(plan.added, plan.removed),
         removed_duplicates=plan.duplicates,
-        changed_channels=[dict(id=cid, name=channels[cid]) for cid in sorted(channels)],
+        changed_channels=[dict(id=cid, name=changed_channels[cid]) for cid in sorted(changed_channels)],
     )
     if module._diff:
-        result['diff'] = dict(before=layout_text(pipelines, plan.before), after=layout_text(pipelines, plan.after))
+        result['diff'] = dict(before=layout_text(pipelines, plan.before, names),
+                              after=layout_text(pipelines, plan.after, names))
     return result
 
 
@@ -373,7 +310,7 @@ def main():
         required_one_of=[('channel', 'pipeline')],
         supports_check_mode=True,
     )
-    run_module(module, check_request, converge)
+    run_module(module, parse_request, (Database,), converge)
 
 
 if __name__ == '__main__':

@@ -19,34 +19,17 @@ description:
   - Needs neither the Otter manager nor its database, so it works while the manager is down.
   - With O(expect), also checks that live state against a layout (the return values of M(otter.ha.otter_info))
     and reports each problem as a finding.
-  - Never writes to ZooKeeper.
+  - Never writes to ZooKeeper. Data that Otter would never write there (a mainstem whose C(nid) is not an integer,
+    a child of C(/otter/node) not named by a canonical ID, a status that is not the JSON of one, more than 4096
+    bytes) is never taken for a live node or a lock holder; it is reported as an C(unreadable_znode) finding.
 author:
   - otter.ha maintainers (@otter-ha)
-requirements:
-  - kazoo
 extends_documentation_fragment:
-  - otter.ha.otter_db
+  - otter.ha.zookeeper
   - action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details: The module only reads; check mode runs the same reads and returns the same data.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+  - otter.ha.attributes
+  - otter.ha.attributes.info
 options:
-  zk_hosts:
-    description:
-      - The ZooKeeper ensemble, as C(host:port,host:port), optionally followed by a chroot (C(/path)).
-      - The ensemble the nodes use, that is the C(SERVER_LIST) of their C(AUTOKEEPER_CLUSTER).
-    type: str
-    required: true
-  timeout:
-    description:
-      - Seconds to wait for a ZooKeeper server to answer (connection and each request).
-    type: float
-    default: 10
   channel:
     description:
       - Channel IDs (C(CHANNEL.ID)) to report. A channel without a znode is reported with RV(channels[].status)
@@ -77,8 +60,8 @@ options:
     type: int
     default: 0
 notes:
-  - The database connection options are accepted so that C(module_defaults) for C(group/otter.ha.all) can carry
-    them; this module does not use them.
+  - The module takes no database option and is not in the action group C(otter.ha.all), whose
+    C(module_defaults) carry the database connection.
   - A node that crashed keeps its znodes until its ZooKeeper session expires (60 seconds by default in Otter).
 seealso:
   - module: otter.ha.otter_info
@@ -118,12 +101,6 @@ changed:
   description: Always V(false); the module never writes.
   returned: always
   type: bool
-executed_queries:
-  description: Database statements that changed something; the module reads ZooKeeper only, so always empty.
-  returned: always
-  type: list
-  elements: str
-  sample: []
 alive_nodes:
   description: IDs of the nodes whose ephemeral C(/otter/node/{nid}) znode exists, sorted.
   returned: success
@@ -170,14 +147,17 @@ pipelines:
       type: bool
   sample: [{id: 1, channel_id: 1, mainstem_nid: 1, mainstem_status: OVERTAKE, active: true}]
 ok:
-  description: V(true) when there are no RV(findings) (always V(true) without O(expect)).
+  description: V(true) when there are no RV(findings).
   returned: success
   type: bool
 findings:
   description:
-    - With O(expect), what makes node HA not real right now; empty without O(expect).
+    - What makes node HA not real right now. Without O(expect), only C(unreadable_znode).
+    - The keys are those of the findings of M(otter.ha.otter_info); RV(findings[].location) is always V(null) and
+      RV(findings[].row_ids) always empty here.
+    - C(unreadable_znode) - a znode holds data Otter would not have written; the message names the path.
     - C(node_down) - an expected node has no C(/otter/node/{nid}).
-    - C(channel_not_started) - an expected channel is not C(START), or has no znode.
+    - C(channel_not_started) - an expected channel is not C(START), or has no readable znode.
     - C(no_mainstem) - nobody holds the pipeline's C(SELECT) lock, or the holder marked it inactive.
     - C(mainstem_not_select) - the lock is held by a node that is not one of the pipeline's C(SELECT) nodes.
     - C(no_standby) - no other C(SELECT) node of the pipeline is alive to take over.
@@ -188,25 +168,34 @@ findings:
     kind:
       description: The kind of finding.
       type: str
-      choices: [node_down, channel_not_started, no_mainstem, mainstem_not_select, no_standby]
+      choices: [unreadable_znode, node_down, channel_not_started, no_mainstem, mainstem_not_select, no_standby]
     channel_id:
       description: The channel concerned, if any.
       type: int
     pipeline_id:
       description: The pipeline concerned, if any.
       type: int
+    location:
+      description: Always V(null) (kept so that findings of both audit modules have one shape).
+      type: str
     node_ids:
       description: The nodes concerned (the dead node, the foreign holder, the dead standbys), sorted.
       type: list
       elements: int
+    row_ids:
+      description: Always empty (kept so that findings of both audit modules have one shape).
+      type: list
+      elements: int
     message:
-      description: The finding in words, naming the pipeline and the nodes.
+      description: The finding in words, naming the pipeline and the nodes, or the znode path.
       type: str
   sample:
     - kind: no_standby
       channel_id: 1
       pipeline_id: 1
+      location: null
       node_ids: [1]
+      row_ids: []
       message: >-
         sync-ab/a-to-b (pipeline 1) has no standby: SELECT runs on node 2 (node-b) and no other SELECT node is
         alive (down: node 1 (node-a))
@@ -221,19 +210,21 @@ summary:
     - "pipeline 1 (channel 1): mainstem on node 1 (node-a) (OVERTAKE)"
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_native
+import time
 
-from ansible_collections.otter.ha.plugins.module_utils.otter_db import OtterError, connection_argument_spec
-from ansible_collections.otter.ha.plugins.module_utils.otter_zk import ensure_kazoo, read_live_state, summary_lines
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.otter.ha.plugins.module_utils.argspec import zookeeper_spec
+from ansible_collections.otter.ha.plugins.module_utils.audit import live_findings, live_summary, unreadable_znode
+from ansible_collections.otter.ha.plugins.module_utils.errors import RequestError
+from ansible_collections.otter.ha.plugins.module_utils.frame import run_module
+from ansible_collections.otter.ha.plugins.module_utils.znodes import live_state
+from ansible_collections.otter.ha.plugins.module_utils.zookeeper import ZooKeeper
 
 
 def argument_spec():
-    # The database options are accepted (and ignored) so that group module_defaults can carry them.
-    spec = connection_argument_spec()
+    spec = zookeeper_spec()
     spec.update(
-        zk_hosts=dict(type='str', required=True),
-        timeout=dict(type='float', default=10),
         channel=dict(type='list', elements='int'),
         pipeline=dict(type='list', elements='int'),
         expect=dict(type='dict'),
@@ -242,53 +233,54 @@ def argument_spec():
     return spec
 
 
-def check_params(params):
+def parse_request(params):
     if not params['zk_hosts'].strip():
-        raise OtterError('zk_hosts must not be empty; give the ensemble as host:port[,host:port...]')
+        raise RequestError('zk_hosts must not be empty; give the ensemble as host:port[,host:port...]')
     if params['timeout'] <= 0:
-        raise OtterError('timeout must be a positive number of seconds, got %s' % params['timeout'])
+        raise RequestError('timeout must be a positive number of seconds, got %s' % params['timeout'])
     if params['wait'] < 0:
-        raise OtterError('wait must not be negative, got %d' % params['wait'])
+        raise RequestError('wait must not be negative, got %d' % params['wait'])
     for option in ('channel', 'pipeline'):
         values = params[option]
         if values is not None and not values:
-            raise OtterError('%s must not be an empty list; leave it out to read every %s' % (option, option))
+            raise RequestError('%s must not be an empty list; leave it out to read every %s' % (option, option))
         if values and any(v < 1 for v in values):
-            raise OtterError('%s IDs must be positive, got %s' % (option, values))
+            raise RequestError('%s IDs must be positive, got %s' % (option, values))
     expect = params['expect']
     if expect is not None:
         unknown = sorted(set(expect) - set(['nodes', 'channels', 'pipelines']))
         if unknown:
-            raise OtterError('expect: unknown key(s) %s; use nodes, channels and pipelines' % ', '.join(unknown))
+            raise RequestError('expect: unknown key(s) %s; use nodes, channels and pipelines' % ', '.join(unknown))
         for key in ('nodes', 'channels', 'pipelines'):
             if expect.get(key) is not None and not isinstance(expect[key], list):
-                raise OtterError('expect.%s must be a list, got %r' % (key, expect[key]))
+                raise RequestError('expect.%s must be a list, got %r' % (key, expect[key]))
+    return expect
 
 
-def inspect(module):
+def inspect(module, expect, zk, sleep=time.sleep, clock=time.time):
+    """Read and check; with expect and wait > 0, re-read once a second until there are no findings
+    or wait seconds have passed (a standby takes a few seconds to win a freed mainstem)."""
     params = module.params
-    check_params(params)
     pipeline_ids = set(params['pipeline']) if params['pipeline'] else None
-    state, findings = read_live_state(params['zk_hosts'].strip(), params['timeout'], channel_ids=params['channel'],
-                                      pipeline_ids=pipeline_ids, expect=params['expect'], wait=params['wait'])
+    deadline = clock() + params['wait']
+    while True:
+        state, problems = live_state(zk.read_raw(params['channel']), pipeline_ids)
+        findings = live_findings(state, problems, expect) if expect is not None else unreadable_znode(problems)
+        if not findings or expect is None or clock() >= deadline:
+            break
+        sleep(1)
     names = {}
-    for node in (params['expect'] or {}).get('nodes') or []:
+    for node in (expect or {}).get('nodes') or []:
         if isinstance(node, dict) and node.get('id') is not None and node.get('name'):
             names[int(node['id'])] = node['name']
-    result = dict(changed=False, executed_queries=[], ok=not findings, findings=findings,
-                  summary=summary_lines(state, names))
+    result = dict(changed=False, ok=not findings, findings=findings, summary=live_summary(state, names))
     result.update(state)
     return result
 
 
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    ensure_kazoo(module)
-    try:
-        result = inspect(module)
-    except OtterError as exc:
-        module.fail_json(msg=to_native(exc), changed=False, executed_queries=[])
-    module.exit_json(**result)
+    run_module(module, parse_request, (ZooKeeper,), inspect)
 
 
 if __name__ == '__main__':

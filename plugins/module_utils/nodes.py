@@ -2,24 +2,21 @@
 # Copyright: otter.ha contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Node registration: the NODE row of one Otter node, its PARAMETERS JSON and the ZooKeeper
-cluster it names. The planning functions are pure (no database, no Ansible); the functions that
-take ``db`` hold every query this needs."""
+"""Node registration planning: the NODE row of one Otter node, its PARAMETERS JSON and the
+ZooKeeper cluster it names, and what removing a node does to the pipelines. Pure: no database,
+no Ansible."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import json
 from collections import namedtuple
 
-from ansible_collections.otter.ha.plugins.module_utils.otter_db import OtterError, placeholders
-from ansible_collections.otter.ha.plugins.module_utils.otter_layout import LOCATIONS, plan_layout
-from ansible_collections.otter.ha.plugins.module_utils.otter_model import Pipeline, Relation, ref_id
+from ansible_collections.otter.ha.plugins.module_utils.errors import RequestError
+from ansible_collections.otter.ha.plugins.module_utils.layout import plan_layout
+from ansible_collections.otter.ha.plugins.module_utils.objects import (
+    LOCATIONS, Cluster, dump_parameters, location_order, parse_parameters, pipeline_label)
+from ansible_collections.otter.ha.plugins.module_utils.references import resolve
 
-NodeRow = namedtuple('NodeRow', ['id', 'name', 'ip', 'port', 'description', 'parameters'])
-Cluster = namedtuple('Cluster', ['id', 'name'])
-
-# What the task declares, validated: see node_spec().
 NodeSpec = namedtuple('NodeSpec', [
     'name', 'ip', 'port', 'download_port', 'mbean_port', 'zk_cluster', 'use_external_ip', 'external_ip',
     'description'])
@@ -52,16 +49,16 @@ def _check_text(option, value, required=True):
     if value is None:
         return None
     if required and not value.strip():
-        raise OtterError('%s must not be empty, got %r' % (option, value))
+        raise RequestError('%s must not be empty, got %r' % (option, value))
     if len(value) > NAME_MAX:
-        raise OtterError("%s '%s...' is %d characters long; NODE stores at most %d"
-                         % (option, value[:40], len(value), NAME_MAX))
+        raise RequestError("%s '%s...' is %d characters long; NODE stores at most %d"
+                           % (option, value[:40], len(value), NAME_MAX))
     return value
 
 
 def _check_port(option, value, how=''):
     if not PORT_MIN <= value <= PORT_MAX:
-        raise OtterError('%s %d%s is not a TCP port (%d..%d)' % (option, value, how, PORT_MIN, PORT_MAX))
+        raise RequestError('%s %d%s is not a TCP port (%d..%d)' % (option, value, how, PORT_MIN, PORT_MAX))
     return value
 
 
@@ -77,7 +74,7 @@ def node_spec(params):
         # NAME and IP are the node's identity; the server ignores trailing spaces when it compares
         # them, so a padded value would silently address another spelling of the node.
         if value != value.strip():
-            raise OtterError("%s '%s' has leading or trailing whitespace" % (option, value))
+            raise RequestError("%s '%s' has leading or trailing whitespace" % (option, value))
     port = _check_port('port', params['port'])
     if params.get('download_port') is None:
         download_port = _check_port('download_port', port + 1, ' (port + 1)')
@@ -91,63 +88,35 @@ def node_spec(params):
     for index, (option, value) in enumerate(ports):
         for other, other_value in ports[index + 1:]:
             if value == other_value:
-                raise OtterError('%s and %s are both %d; the node listens on each of them separately'
-                                 % (option, other, value))
+                raise RequestError('%s and %s are both %d; the node listens on each of them separately'
+                                   % (option, other, value))
     zk_cluster = params.get('zk_cluster')
     if zk_cluster is not None and not zk_cluster.strip():
-        raise OtterError('zk_cluster must not be empty, got %r' % zk_cluster)
-    use_external_ip = bool(params.get('use_external_ip'))
+        raise RequestError('zk_cluster must not be empty, got %r' % zk_cluster)
+    use_external_ip = params.get('use_external_ip')
     external_ip = params.get('external_ip')
     if external_ip is not None:
         if external_ip != external_ip.strip():
-            raise OtterError("external_ip '%s' has leading or trailing whitespace" % external_ip)
+            raise RequestError("external_ip '%s' has leading or trailing whitespace" % external_ip)
         _check_text('external_ip', external_ip, required=False)
     if use_external_ip and not external_ip:
-        raise OtterError('use_external_ip is true but external_ip is %s'
-                         % ('empty' if external_ip == '' else 'not set'))
+        raise RequestError('use_external_ip is true but external_ip is %s'
+                           % ('empty' if external_ip == '' else 'not set'))
     description = _check_text('description', params.get('description'), required=False)
     return NodeSpec(name, ip, port, download_port, mbean_port, zk_cluster, use_external_ip, external_ip,
                     description)
 
 
 def resolve_cluster(ref, clusters):
-    """The AUTOKEEPER_CLUSTER a reference names: an ID when written in digits and a cluster has
-    that ID, otherwise a CLUSTER_NAME, which must then be unique."""
-    by_id = dict((c.id, c) for c in clusters)
-    ident = ref_id(ref)
-    if ident in by_id:
-        return by_id[ident]
-    matches = [c for c in clusters if c.name == str(ref)]
-    if len(matches) == 1:
-        return matches[0]
-    known = ', '.join('%d %s' % (c.id, c.name) for c in clusters) or 'none, add one in the manager first'
-    if matches:
-        raise OtterError("zk_cluster '%s' is ambiguous, it matches clusters %s; use the cluster ID"
-                         % (ref, ', '.join(str(c.id) for c in matches)))
-    raise OtterError("zk_cluster '%s' not found in AUTOKEEPER_CLUSTER (known: %s)" % (ref, known))
+    """The AUTOKEEPER_CLUSTER a zk_cluster reference names (an ID or a CLUSTER_NAME)."""
+    if not clusters:
+        raise RequestError("zk_cluster '%s' not found in AUTOKEEPER_CLUSTER (known: none, add one in the manager "
+                             "first)" % ref)
+    return resolve([ref], clusters, 'zk_cluster', table='AUTOKEEPER_CLUSTER')[0]
 
 
 # ---------------------------------------------------------------------------------------------
 # PARAMETERS: NodeParameter as fastjson writes it
-
-def parse_parameters(text):
-    """(dict, problem): the PARAMETERS object, and None or a sentence saying why it is unusable
-    (the dict is then empty). NULL or an empty text is an empty object, as the manager reads it."""
-    if text is None or not text.strip():
-        return {}, None
-    try:
-        value = json.loads(text)
-    except ValueError as exc:
-        return {}, 'is not valid JSON (%s)' % exc
-    if not isinstance(value, dict):
-        return {}, 'is JSON but not an object'
-    return value, None
-
-
-def dump_parameters(parameters):
-    """Compact JSON with keys in alphabetical order, as fastjson writes NodeParameter."""
-    return json.dumps(parameters, sort_keys=True, separators=(',', ':'), ensure_ascii=False)
-
 
 def _invalid(value):
     """A stored value the manager could not read as the field's type: unequal to every valid
@@ -161,7 +130,7 @@ def _int_value(value):
         return None
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and ref_id(value) is not None:
+    if isinstance(value, str) and value.strip().isdigit():
         return int(value.strip())
     return _invalid(value)
 
@@ -208,7 +177,8 @@ def merge_parameters(current, spec, cluster):
     merged = dict(current)
     merged['downloadPort'] = spec.download_port
     merged['mbeanPort'] = spec.mbean_port
-    merged['useExternalIp'] = spec.use_external_ip
+    if spec.use_external_ip is not None or 'useExternalIp' not in merged:
+        merged['useExternalIp'] = bool(spec.use_external_ip)
     if cluster_id_of(current) != cluster.id:
         merged['zkCluster'] = dict(id=cluster.id, clusterName=cluster.name)
     if spec.external_ip:
@@ -260,15 +230,15 @@ def check_identity(row, spec):
     accents, and trailing spaces), so 'Node-A' finds 'node-a': adopting that row would rename or
     delete a node the task did not name."""
     if row is not None and (row.name != spec.name or row.ip != spec.ip):
-        raise OtterError("name '%s' and ip '%s' match node %d, registered as name '%s' and ip '%s', because the "
-                         "unique key NODEUNIQUE compares them case-insensitively; declare the node as it is "
+        raise RequestError("name '%s' and ip '%s' match node %d, registered as name '%s' and ip '%s', because the "
+                           "unique key NODEUNIQUE compares them case-insensitively; declare the node as it is "
                          "registered" % (spec.name, spec.ip, row.id, row.name, row.ip))
 
 
 def plan_node(row, spec, clusters):
     """What state=present does to the NODE row of (name, ip).
 
-    row: the current NodeRow or None. clusters: every AUTOKEEPER_CLUSTER as Cluster.
+    row: the current Node or None. clusters: every AUTOKEEPER_CLUSTER as Cluster.
     The task's zk_cluster wins; without it an existing node keeps its cluster and a new node
     cannot be created. PARAMETERS is compared field by field (managed_view), never as text.
     """
@@ -283,14 +253,14 @@ def plan_node(row, spec, clusters):
     if spec.zk_cluster is not None:
         cluster = resolve_cluster(spec.zk_cluster, clusters)
     elif row is None:
-        raise OtterError('zk_cluster is required to create %s: it is the ZooKeeper cluster the node '
-                         'uses (an AUTOKEEPER_CLUSTER ID or CLUSTER_NAME; known: %s)'
+        raise RequestError('zk_cluster is required to create %s: it is the ZooKeeper cluster the node '
+                           'uses (an AUTOKEEPER_CLUSTER ID or CLUSTER_NAME; known: %s)'
                          % (label, ', '.join('%d %s' % (c.id, c.name) for c in clusters) or 'none'))
     else:
         current_id = cluster_id_of(current)
         if current_id is None:
-            raise OtterError('zk_cluster is required: the PARAMETERS of %s (id %d) %s'
-                             % (label, row.id, problem or 'name no ZooKeeper cluster'))
+            raise RequestError('zk_cluster is required: the PARAMETERS of %s (id %d) %s'
+                               % (label, row.id, problem or 'name no ZooKeeper cluster'))
         known = dict((c.id, c) for c in clusters)
         stored = current['zkCluster'].get('clusterName')
         cluster = known.get(current_id, Cluster(current_id, stored))
@@ -330,11 +300,7 @@ def _pipeline_label(pipeline_id, pipelines):
     pipeline = pipelines.get(pipeline_id)
     if pipeline is None:
         return 'pipeline %d (not in PIPELINE)' % pipeline_id
-    return '%s/%s (pipeline %d)' % (pipeline.channel_name or '?', pipeline.name, pipeline_id)
-
-
-def _location_key(location):
-    return (LOCATIONS.index(location) if location in LOCATIONS else len(LOCATIONS), location)
+    return pipeline_label(pipeline)
 
 
 def plan_removal(node_id, node_rows, pipelines, pipeline_rows, known_node_ids):
@@ -360,72 +326,12 @@ def plan_removal(node_id, node_rows, pipelines, pipeline_rows, known_node_ids):
         if node_id in now:
             blocking.setdefault(pipeline_id, set()).add(location)
     removed = sorted(set((r.pipeline_id, r.node_id, r.location) for r in node_rows),
-                     key=lambda t: (t[0], _location_key(t[2])))
+                     key=lambda t: (t[0], location_order(t[2])))
     return RemovalPlan(sorted(r.id for r in node_rows), removed, _locations_text(uses, pipelines),
                        _locations_text(blocking, pipelines))
 
 
 def _locations_text(locations, pipelines):
     """'channel/pipeline (pipeline N) SELECT, EXTRACT; ...' from {pipeline_id: set of locations}."""
-    return '; '.join('%s %s' % (_pipeline_label(pid, pipelines), ', '.join(sorted(locations[pid], key=_location_key)))
+    return '; '.join('%s %s' % (_pipeline_label(pid, pipelines), ', '.join(sorted(locations[pid], key=location_order)))
                      for pid in sorted(locations))
-
-
-# ---------------------------------------------------------------------------------------------
-# Queries
-
-def read_clusters(db):
-    return [Cluster(int(r[0]), r[1]) for r in db.fetch('SELECT ID, CLUSTER_NAME FROM AUTOKEEPER_CLUSTER ORDER BY ID')]
-
-
-def lock_node(db, name, ip):
-    """The NODE row of (NAME, IP), locked until the transaction ends, or None. The lock on the
-    unique key also holds off a concurrent run that would insert the same node."""
-    rows = db.fetch('SELECT ID, NAME, IP, PORT, DESCRIPTION, PARAMETERS FROM NODE WHERE NAME = %s AND IP = %s '
-                    'FOR UPDATE', (name, ip))
-    if not rows:
-        return None
-    r = rows[0]
-    return NodeRow(int(r[0]), r[1], r[2], int(r[3]), r[4], r[5])
-
-
-def read_node_ids(db):
-    return set(int(r[0]) for r in db.fetch('SELECT ID FROM NODE'))
-
-
-def lock_node_relations(db, node_id):
-    """The relation rows that reference a node, as a locking read. NODE_ID has no index, so the
-    server locks the whole table until the transaction ends: no relation row for the node can
-    appear between this read and the delete."""
-    rows = db.fetch('SELECT ID, PIPELINE_ID, NODE_ID, LOCATION, GMT_CREATE, GMT_MODIFIED FROM PIPELINE_NODE_RELATION '
-                    'WHERE NODE_ID = %s ORDER BY ID FOR UPDATE', (node_id,))
-    return [Relation(int(r[0]), int(r[1]), int(r[2]), r[3], r[4], r[5]) for r in rows]
-
-
-def read_pipelines(db, pipeline_ids):
-    """{id: Pipeline} of the pipelines among these IDs that exist."""
-    ids = sorted(set(pipeline_ids))
-    if not ids:
-        return {}
-    rows = db.fetch('SELECT p.ID, p.NAME, p.CHANNEL_ID, c.NAME FROM PIPELINE p LEFT JOIN CHANNEL c ON c.ID = '
-                    'p.CHANNEL_ID WHERE p.ID IN (%s) ORDER BY p.ID' % placeholders(ids), ids)
-    return dict((int(r[0]), Pipeline(int(r[0]), r[1], int(r[2]), r[3])) for r in rows)
-
-
-def insert_node(db, columns):
-    """INSERT the node with the manager's column list; returns its ID (None in check mode)."""
-    names = [c for c, _v in columns]
-    db.write('INSERT INTO NODE (%s, GMT_CREATE, GMT_MODIFIED) VALUES (%s, NOW(), NOW())'
-             % (', '.join(names), placeholders(names)), [v for _c, v in columns])
-    if db.check_mode:
-        return None
-    return int(db.fetch('SELECT LAST_INSERT_ID()')[0][0])
-
-
-def update_node(db, node_id, columns):
-    db.write('UPDATE NODE SET %s, GMT_MODIFIED = NOW() WHERE ID = %%s' % ', '.join('%s = %%s' % c for c, _v in columns),
-             [v for _c, v in columns] + [node_id])
-
-
-def delete_node(db, node_id):
-    db.write('DELETE FROM NODE WHERE ID = %s', (node_id,))

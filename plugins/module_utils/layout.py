@@ -3,16 +3,21 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The layout planner: from the relation rows a pipeline has and the nodes it should have, the
-rows to insert and the rows to delete. Pure: no database, no Ansible, so unit tests reach all of it."""
+rows to insert and the rows to delete, and the compact reports of what changes. Pure: no
+database, no Ansible, so unit tests reach all of it."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from collections import namedtuple
 
-# PipelineNodeRelationDO.Location: the manager maps exactly these strings to its enum.
-LOCATIONS = ('SELECT', 'EXTRACT', 'LOAD')
+from ansible_collections.otter.ha.plugins.module_utils.errors import RequestError
+from ansible_collections.otter.ha.plugins.module_utils.objects import LOCATIONS, Relation, location_order, pipeline_label
+
 STATES = ('present', 'exact', 'absent')
+
+# The per-location options that override `nodes` for one location.
+OVERRIDES = (('SELECT', 'select_nodes'), ('EXTRACT', 'extract_nodes'), ('LOAD', 'load_nodes'))
 
 LayoutPlan = namedtuple('LayoutPlan', [
     'inserts',        # [(pipeline_id, node_id, location)] to insert, sorted
@@ -22,17 +27,9 @@ LayoutPlan = namedtuple('LayoutPlan', [
     'duplicates',     # [row id] deleted only because an older row holds the same triple
     'before',         # {pipeline_id: {location: [node ids, one per row, sorted]}}
     'after',          # the same, as the rows will be after the run
-    'empty',          # [(pipeline_id, location, [node ids it has now])] left without a node:
+    'unserved',       # [(pipeline_id, location, [node ids it has now])] left without an existing node:
                       # when not empty, nothing may be written
 ])
-
-
-# The per-location options that override `nodes` for one location.
-OVERRIDES = (('SELECT', 'select_nodes'), ('EXTRACT', 'extract_nodes'), ('LOAD', 'load_nodes'))
-
-
-class LayoutRequestError(ValueError):
-    """A layout request that contradicts itself; its text names the option and value."""
 
 
 def requested_nodes(locations, nodes, overrides):
@@ -40,19 +37,18 @@ def requested_nodes(locations, nodes, overrides):
 
     locations: the managed locations; nodes: references for every location without its own list;
     overrides: {'select_nodes': refs or None, 'extract_nodes': ..., 'load_nodes': ...}.
-    Raises LayoutRequestError for a request that needs no database to be found wrong.
+    Raises RequestError for a request that needs no database to be found wrong.
     """
     if not locations:
-        raise LayoutRequestError('locations must list at least one of %s' % ', '.join(LOCATIONS))
-    repeated = sorted(set(loc for loc in locations if locations.count(loc) > 1))
+        raise RequestError('locations must list at least one of %s' % ', '.join(LOCATIONS))
+    repeated = sorted(set(loc for loc in locations if locations.count(loc) > 1), key=location_order)
     if repeated:
-        raise LayoutRequestError('locations lists %s more than once' % ', '.join(repeated))
+        raise RequestError('locations lists %s more than once' % ', '.join(repeated))
     requested = {}
     for location, option in OVERRIDES:
         refs = overrides.get(option)
         if refs is not None and location not in locations:
-            raise LayoutRequestError('%s is set but %s is not in locations (%s)'
-                                     % (option, location, ', '.join(locations)))
+            raise RequestError('%s is set but %s is not in locations (%s)' % (option, location, ', '.join(locations)))
         if location not in locations:
             continue
         if refs is not None:
@@ -60,38 +56,37 @@ def requested_nodes(locations, nodes, overrides):
         elif nodes is not None:
             requested[location] = ('nodes', nodes)
         else:
-            raise LayoutRequestError('no nodes for location %s: set nodes or %s' % (location, option))
+            raise RequestError('no nodes for location %s: set nodes or %s' % (location, option))
+    for option, refs in requested.values():
+        if not refs:
+            raise RequestError('%s must list at least one node' % option)
     return requested
-
-
-_ORDER = dict((location, index) for index, location in enumerate(LOCATIONS))
-
-
-def _location_order(location):
-    return _ORDER.get(location, len(LOCATIONS))
 
 
 def _triple_key(triple):
     pipeline_id, node_id, location = triple
-    return (pipeline_id, _location_order(location), location, node_id)
+    return (pipeline_id, location_order(location), node_id)
 
 
-def layout_of(pipeline_ids, rows):
+def layout_of(pipeline_ids, rows, valid_only=False):
     """{pipeline_id: {location: sorted node ids, one entry per row}}; every pipeline gets the three
-    locations, and a location outside the three (which the manager cannot read) is kept as found."""
+    locations. A location outside the three (which the manager cannot read) is kept as found,
+    unless valid_only."""
     layout = dict((pid, {'SELECT': [], 'EXTRACT': [], 'LOAD': []}) for pid in pipeline_ids)
     for row in rows:
-        locations = layout.get(row.pipeline_id)
-        if locations is None:
-            locations = layout[row.pipeline_id] = {'SELECT': [], 'EXTRACT': [], 'LOAD': []}
-        nodes = locations.get(row.location)
-        if nodes is None:
-            nodes = locations[row.location] = []
-        nodes.append(row.node_id)
+        if valid_only and row.location not in LOCATIONS:
+            continue
+        locations = layout.setdefault(row.pipeline_id, {'SELECT': [], 'EXTRACT': [], 'LOAD': []})
+        locations.setdefault(row.location, []).append(row.node_id)
     for locations in layout.values():
         for nodes in locations.values():
             nodes.sort()
     return layout
+
+
+class _NewRow(namedtuple('_NewRow', ['pipeline_id', 'node_id', 'location'])):
+    """A row the plan inserts; it has no ID yet."""
+    id = None
 
 
 def plan_layout(pipeline_ids, rows, desired, state, known_node_ids):
@@ -106,8 +101,8 @@ def plan_layout(pipeline_ids, rows, desired, state, known_node_ids):
 
     present and exact collapse duplicate rows of a wanted triple to the oldest row (lowest ID);
     exact collapses every duplicate of a managed location, since it keeps only wanted triples.
-    A plan that leaves any location of a pipeline without a node that exists in NODE carries
-    errors and must not be applied.
+    A plan that leaves any location of a pipeline without a node that exists in NODE lists it in
+    ``unserved`` and must not be applied.
     """
     if state not in STATES:
         raise ValueError('state must be one of %s, got %r' % (', '.join(STATES), state))
@@ -154,12 +149,12 @@ def plan_layout(pipeline_ids, rows, desired, state, known_node_ids):
     before_triples = set((r.pipeline_id, r.node_id, r.location) for r in rows)
     after_triples = set((r.pipeline_id, r.node_id, r.location) for r in after_rows)
 
-    empty = []
+    unserved = []
     for pipeline_id in pipeline_ids:
         for location in LOCATIONS:
             if not any(n in known_node_ids for n in after[pipeline_id][location]):
                 now = sorted(set(n for n in before[pipeline_id][location] if n in known_node_ids))
-                empty.append((pipeline_id, location, now))
+                unserved.append((pipeline_id, location, now))
 
     return LayoutPlan(
         inserts=sorted(inserts, key=_triple_key),
@@ -169,13 +164,8 @@ def plan_layout(pipeline_ids, rows, desired, state, known_node_ids):
         duplicates=sorted(duplicates),
         before=before,
         after=after,
-        empty=empty,
+        unserved=unserved,
     )
-
-
-class _NewRow(namedtuple('_NewRow', ['pipeline_id', 'node_id', 'location'])):
-    """A row the plan inserts; it has no ID yet."""
-    id = None
 
 
 def changed_pipelines(plan):
@@ -183,9 +173,11 @@ def changed_pipelines(plan):
     return sorted(pid for pid, locations in plan.before.items() if locations != plan.after.get(pid))
 
 
-def layout_report(pipelines, layout):
-    """The `layout` return value: one entry per pipeline (objects with id, name, channel_id,
-    channel_name), node IDs per location without repeats."""
+# ---------------------------------------------------------------------------------------------
+# Reports: compact, one entry per pipeline (and per pipeline and location for changes)
+
+def pipelines_report(pipelines, layout):
+    """The `pipelines` return value: one entry per pipeline, node IDs per location without repeats."""
     report = []
     for pipeline in pipelines:
         locations = layout.get(pipeline.id, {})
@@ -198,19 +190,41 @@ def layout_report(pipelines, layout):
     return report
 
 
-def layout_text(pipelines, layout):
+def changes_report(added, removed):
+    """The `changes` return value: one entry per pipeline and location that gains or loses nodes,
+    {pipeline_id, location, added: [node ids], removed: [node ids]}, in pipeline and location order."""
+    changes = {}
+    for key, triples in (('added', added), ('removed', removed)):
+        for pipeline_id, node_id, location in triples:
+            entry = changes.get((pipeline_id, location))
+            if entry is None:
+                entry = changes[(pipeline_id, location)] = dict(pipeline_id=pipeline_id, location=location,
+                                                                added=[], removed=[])
+            entry[key].append(node_id)
+    ordered = sorted(changes, key=lambda k: (k[0], location_order(k[1])))
+    for key in ordered:
+        changes[key]['added'].sort()
+        changes[key]['removed'].sort()
+    return [changes[key] for key in ordered]
+
+
+def layout_text(pipelines, layout, node_names=None):
     """The layout as an operator reads it in a diff: a block per pipeline, a line per location,
-    repeated node IDs shown as they are (that is what a duplicate row looks like)."""
+    each node by ID and name; a repeated node is what a duplicate row looks like."""
+    names = node_names or {}
     lines = []
     for pipeline in pipelines:
-        lines.append('%s/%s (pipeline %d)' % (pipeline.channel_name, pipeline.name, pipeline.id))
+        lines.append(pipeline_label(pipeline))
         locations = layout.get(pipeline.id, {})
-        ordered = sorted(locations, key=_location_order)
-        for location in ordered:
+        for location in sorted(locations, key=location_order):
             nodes = locations[location]
-            lines.append('  %-7s %s' % (location, ', '.join(str(n) for n in nodes) if nodes else '-'))
+            shown = ', '.join('%d %s' % (n, names[n]) if n in names else str(n) for n in nodes)
+            lines.append('  %-7s %s' % (location, shown or '-'))
     return '\n'.join(lines) + '\n'
 
 
-def triples_report(triples):
-    return [dict(pipeline_id=p, node_id=n, location=loc) for p, n, loc in triples]
+def rows_after(rows, plan):
+    """The relation rows as they will be after the plan; inserted rows have no ID yet (None)."""
+    deleted = frozenset(plan.deletes)
+    return ([r for r in rows if r.id not in deleted]
+            + [Relation(None, pid, nid, loc, None, None) for pid, nid, loc in plan.inserts])
