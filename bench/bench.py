@@ -259,7 +259,7 @@ class SizeRun(object):
         timings = read_json(base + '.timings.json')
         return dict(wall_s=wall, import_s=timings['import_s'], main_s=timings['main_s'], peak_mib=peak,
                     statements=statements, questions=questions, kinds=kinds, changed=output['changed'],
-                    added=len(output.get('added', [])))
+                    added=sum(len(c['added']) for c in output.get('changes', [])))
 
     def measure_module(self):
         repeat = self.options.repeat

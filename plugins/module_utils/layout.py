@@ -174,10 +174,13 @@ def changed_pipelines(plan):
 
 
 # ---------------------------------------------------------------------------------------------
-# Reports: compact, one entry per pipeline (and per pipeline and location for changes)
+# Reports. A converge reports what it did grouped, so that its result grows with the number of
+# distinct layouts and changes, not with the number of pipelines: a fleet of 1,000 pipelines on the
+# same nodes is one entry.
 
 def pipelines_report(pipelines, layout):
-    """The `pipelines` return value: one entry per pipeline, node IDs per location without repeats."""
+    """The per-pipeline layout (otter_info's `pipelines`): one entry per pipeline, node IDs per
+    location without repeats."""
     report = []
     for pipeline in pipelines:
         locations = layout.get(pipeline.id, {})
@@ -190,22 +193,34 @@ def pipelines_report(pipelines, layout):
     return report
 
 
+def _node_sets(locations):
+    return tuple((loc, tuple(sorted(set(locations[loc])))) for loc in sorted(locations, key=location_order))
+
+
+def layouts_report(pipeline_ids, layout):
+    """The `layouts` return value: the pipelines grouped by identical node sets per location,
+    [{pipelines: [ids], nodes: {location: [node ids]}}], in the order of each group's first pipeline."""
+    groups = {}
+    for pipeline_id in sorted(pipeline_ids):
+        groups.setdefault(_node_sets(layout[pipeline_id]), []).append(pipeline_id)
+    ordered = sorted(groups.items(), key=lambda item: item[1][0])
+    return [dict(pipelines=pids, nodes=dict((loc, list(nodes)) for loc, nodes in key)) for key, pids in ordered]
+
+
 def changes_report(added, removed):
-    """The `changes` return value: one entry per pipeline and location that gains or loses nodes,
-    {pipeline_id, location, added: [node ids], removed: [node ids]}, in pipeline and location order."""
-    changes = {}
-    for key, triples in (('added', added), ('removed', removed)):
+    """The `changes` return value: what each pipeline location gains and loses, grouped by identical
+    change, [{location, added: [node ids], removed: [node ids], pipelines: [ids]}], in the order of
+    each group's first pipeline, then location."""
+    per_location = {}
+    for index, triples in ((0, added), (1, removed)):
         for pipeline_id, node_id, location in triples:
-            entry = changes.get((pipeline_id, location))
-            if entry is None:
-                entry = changes[(pipeline_id, location)] = dict(pipeline_id=pipeline_id, location=location,
-                                                                added=[], removed=[])
-            entry[key].append(node_id)
-    ordered = sorted(changes, key=lambda k: (k[0], location_order(k[1])))
-    for key in ordered:
-        changes[key]['added'].sort()
-        changes[key]['removed'].sort()
-    return [changes[key] for key in ordered]
+            per_location.setdefault((pipeline_id, location), ([], []))[index].append(node_id)
+    groups = {}
+    for (pipeline_id, location), (gained, lost) in per_location.items():
+        groups.setdefault((location, tuple(sorted(gained)), tuple(sorted(lost))), []).append(pipeline_id)
+    ordered = sorted(groups.items(), key=lambda item: (min(item[1]), location_order(item[0][0])))
+    return [dict(location=location, added=list(gained), removed=list(lost), pipelines=sorted(pids))
+            for (location, gained, lost), pids in ordered]
 
 
 def layout_text(pipelines, layout, node_names=None):

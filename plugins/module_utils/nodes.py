@@ -322,7 +322,7 @@ def plan_removal(node_id, node_rows, pipelines, pipeline_rows, known_node_ids):
     plan = plan_layout(existing, pipeline_rows, dict((loc, [node_id]) for loc in LOCATIONS), 'absent',
                        known_node_ids)
     blocking = {}
-    for pipeline_id, location, now in plan.empty:
+    for pipeline_id, location, now in plan.unserved:
         if node_id in now:
             blocking.setdefault(pipeline_id, set()).add(location)
     removed = sorted(set((r.pipeline_id, r.node_id, r.location) for r in node_rows),

@@ -37,6 +37,11 @@ def pipeline_label(pipeline):
     return '%s/%s (pipeline %d)' % (pipeline.channel_name or '?', pipeline.name, pipeline.id)
 
 
+def describe_node(node):
+    """A NODE row in a list of candidates: 'ID name@ip'."""
+    return '%d %s@%s' % (node.id, node.name, node.ip)
+
+
 def node_label(node_id, names):
     """'node N (name)', or 'node N' when the name is unknown."""
     name = names.get(node_id)

@@ -313,7 +313,7 @@ from ansible_collections.otter.ha.plugins.module_utils.frame import run_module
 from ansible_collections.otter.ha.plugins.module_utils.layout import (
     OVERRIDES, layout_of, pipelines_report, plan_layout, requested_nodes)
 from ansible_collections.otter.ha.plugins.module_utils.mysql import Database
-from ansible_collections.otter.ha.plugins.module_utils.objects import parse_parameters
+from ansible_collections.otter.ha.plugins.module_utils.objects import describe_node, parse_parameters
 from ansible_collections.otter.ha.plugins.module_utils.references import resolve, resolve_pipelines
 from ansible_collections.otter.ha.plugins.module_utils.sql import (
     begin_read_only, read_nodes, read_relations, read_selection)
@@ -369,7 +369,8 @@ def audit(module, requested, db):
     names = dict((n.id, n.name) for n in nodes)
     findings = audit_findings(pipelines, rows, names, params['min_nodes'])
     if requested:
-        desired = dict((loc, [n.id for n in resolve(refs, nodes, 'node', 'expect.%s' % option, table='NODE')])
+        desired = dict((loc, [n.id for n in resolve(refs, nodes, 'node', 'expect.%s' % option, table='NODE',
+                                                 describe=describe_node)])
                        for loc, (option, refs) in requested.items())
         plan = plan_layout([p.id for p in pipelines], rows, desired, params['expect']['state'], names)
         findings = sort_findings(findings + not_as_declared(pipelines, plan, rows, names))

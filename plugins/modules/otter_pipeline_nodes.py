@@ -109,40 +109,33 @@ changed:
   description: Whether rows were (in check mode, would be) inserted or deleted.
   returned: always
   type: bool
-pipelines:
-  description: Each selected pipeline with its node IDs per location after the run, sorted, each once.
+layouts:
+  description:
+    - The selected pipelines after the run, grouped by identical node sets per location, so that the result stays
+      compact however many pipelines share a layout. Every selected pipeline is in exactly one entry.
+    - M(otter.ha.otter_info) returns the same layout pipeline by pipeline, with names.
   returned: success
   type: list
   elements: dict
   contains:
-    id:
-      description: C(PIPELINE.ID).
-      type: int
-    name:
-      description: C(PIPELINE.NAME).
-      type: str
-    channel:
-      description: The pipeline's channel, C(id) and C(name).
-      type: dict
+    pipelines:
+      description: C(PIPELINE.ID) of each pipeline with this layout, sorted.
+      type: list
+      elements: int
     nodes:
-      description: C(SELECT), C(EXTRACT) and C(LOAD), each a sorted list of node IDs.
+      description: C(SELECT), C(EXTRACT) and C(LOAD), each a sorted list of node IDs, each once.
       type: dict
   sample:
-    - id: 1
-      name: a-to-b
-      channel: {id: 1, name: sync-ab}
+    - pipelines: [1, 2]
       nodes: {SELECT: [1, 2], EXTRACT: [1, 2], LOAD: [1, 2]}
 changes:
   description:
-    - One entry per pipeline and location that gains or loses nodes, in pipeline and location order; none when
-      nothing changes.
+    - What the run changes (in check mode, would change), grouped by identical change - one entry per location and
+      set of node IDs added and removed, with the pipelines it applies to; empty when nothing changes.
   returned: success
   type: list
   elements: dict
   contains:
-    pipeline_id:
-      description: C(PIPELINE.ID).
-      type: int
     location:
       description: C(SELECT), C(EXTRACT) or C(LOAD).
       type: str
@@ -154,7 +147,11 @@ changes:
       description: IDs of the nodes the location no longer lists, sorted.
       type: list
       elements: int
-  sample: [{pipeline_id: 1, location: SELECT, added: [2], removed: [9]}]
+    pipelines:
+      description: C(PIPELINE.ID) of each pipeline with this change, sorted.
+      type: list
+      elements: int
+  sample: [{location: SELECT, added: [2], removed: [9], pipelines: [1, 2]}]
 removed_duplicates:
   description: IDs of rows deleted because an older row holds the same triple.
   returned: success
@@ -201,10 +198,10 @@ from ansible_collections.otter.ha.plugins.module_utils.audit import audit_findin
 from ansible_collections.otter.ha.plugins.module_utils.errors import OtterError, RequestError
 from ansible_collections.otter.ha.plugins.module_utils.frame import run_module
 from ansible_collections.otter.ha.plugins.module_utils.layout import (
-    OVERRIDES, changed_pipelines, changes_report, layout_text, pipelines_report, plan_layout, requested_nodes,
+    OVERRIDES, changed_pipelines, changes_report, layout_text, layouts_report, plan_layout, requested_nodes,
     rows_after)
 from ansible_collections.otter.ha.plugins.module_utils.mysql import Database
-from ansible_collections.otter.ha.plugins.module_utils.objects import pipeline_label
+from ansible_collections.otter.ha.plugins.module_utils.objects import describe_node, pipeline_label
 from ansible_collections.otter.ha.plugins.module_utils.references import resolve, resolve_pipelines
 from ansible_collections.otter.ha.plugins.module_utils.sql import (
     begin_read_only, delete_relations, insert_relations, read_nodes, read_relations, read_selection,
@@ -269,7 +266,7 @@ def converge(module, requested, db):
     if not real:
         begin_read_only(db)
     nodes = read_nodes(db, lock=real, writes=WRITES)
-    desired = dict((loc, [n.id for n in resolve(refs, nodes, 'node', option, table='NODE')])
+    desired = dict((loc, [n.id for n in resolve(refs, nodes, 'node', option, table='NODE', describe=describe_node)])
                    for loc, (option, refs) in requested.items())
     channels, candidates = read_selection(db, params['channel'], params['pipeline'])
     pipelines = resolve_pipelines(params['channel'], params['pipeline'], channels, candidates)
@@ -293,7 +290,7 @@ def converge(module, requested, db):
     touched = set(changed_pipelines(plan))
     changed_channels = dict((p.channel_id, p.channel_name) for p in pipelines if p.id in touched)
     result.update(
-        pipelines=pipelines_report(pipelines, plan.after),
+        layouts=layouts_report([p.id for p in pipelines], plan.after),
         changes=changes_report(plan.added, plan.removed),
         removed_duplicates=plan.duplicates,
         changed_channels=[dict(id=cid, name=changed_channels[cid]) for cid in sorted(changed_channels)],

@@ -37,7 +37,7 @@ LOCATIONS = ('SELECT', 'EXTRACT', 'LOAD')
 # of that user, which is how the killer finds the module's connection.
 MODULE_USER = 'otter_ha'
 MODULE_PASSWORD = 'stress-Module-Pw-6113'
-LOCK_MESSAGES = ('timed out waiting for a lock held by another session', 'deadlock with another session')
+LOCK_MESSAGES = ('waiting for a lock held by another session', 'deadlock with another session')
 # What a run whose connection or server went away may say: each names the cause.
 LOST_MESSAGES = ('lost the connection to the database server', 'the database server went away',
                  'the connection was lost during COMMIT',

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Reliability of the modules against a real MariaDB and ZooKeeper that misbehave: tables on the wrong engine,
+# locks held by other sessions, a server that never greets, a read-only server, option-file passwords,
+# backups under odd time zones, ambiguous references, strings the schema cannot store, ZooKeeper data Otter
+# never writes, and HTTP managers that trickle or flood. One playbook per case (*.yml beside this file);
+# every case runs even when an earlier one fails, and the target fails at the end naming the failed cases.
+#
+# Helper servers (files/misbehaving.py) listen on 127.0.0.1 ports 18601-18604, exit by themselves after
+# their lifetime and are stopped by PID when their case ends. Global settings a case changes (read_only,
+# time_zone) are restored by the case and, should it die, again on exit.
+set -eux
+set -o pipefail
+
+export ANSIBLE_ROLES_PATH=..
+PY=${ANSIBLE_TEST_PYTHON_INTERPRETER:-python}
+CONFIG=../../integration_config.yml
+CNF=$(sed -n 's/^otter_test_client_cnf: *//p' "$CONFIG")
+[ -n "$CNF" ] || { echo "otter_test_client_cnf missing from $CONFIG: run through make integration" >&2; exit 1; }
+HELPER=$(pwd)/files/misbehaving.py
+LOGS=$OUTPUT_DIR/reliability
+mkdir -p "$LOGS"
+
+sql() { mariadb --defaults-file="$CNF" --batch --skip-column-names "$@"; }
+GLOBALS=$(sql -e "SELECT CONCAT('SET GLOBAL read_only = ', @@global.read_only, ', time_zone = ', QUOTE(@@global.time_zone))")
+
+PIDS=()
+start_server() { # start_server MODE PORT [ARGS...]: a helper server, once it listens
+    "$PY" "$HELPER" "$@" --lifetime 90 >>"$LOGS/server-$1.log" 2>&1 &
+    PIDS+=($!)
+    local i
+    for i in $(seq 1 50); do
+        "$PY" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$2" \
+            2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "helper server $1 did not start on port $2" >&2
+    return 1
+}
+stop_servers() {
+    local pid
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    PIDS=()
+}
+cleanup() {
+    stop_servers
+    sql -e "$GLOBALS" || true
+}
+trap cleanup EXIT
+
+failed=()
+case_() { # case_ NAME [ARGS...]: run NAME.yml, keep its output, remember a failure
+    local name=$1 start=$SECONDS
+    shift
+    if ansible-playbook -i localhost, -c local -e "ansible_python_interpreter=$PY" -e @"$CONFIG" \
+            -e "output_dir=$LOGS" -e "rel_helper=$HELPER" "$@" "$name.yml" > "$LOGS/$name.log" 2>&1; then
+        echo "case $name: passed in $((SECONDS - start)) s"
+    else
+        echo "case $name: FAILED in $((SECONDS - start)) s; its output:"
+        grep -E -A40 'FAILED!|fatal:|ERROR!' "$LOGS/$name.log" | head -n 120 || tail -n 60 "$LOGS/$name.log"
+        failed+=("$name")
+    fi
+}
+
+set +x
+case_ engines
+case_ locks
+start_server silent 18601
+case_ read_timeout -e rel_silent_port=18601
+stop_servers
+case_ read_only
+case_ option_files
+case_ backup
+case_ references
+case_ odd_strings
+case_ zookeeper
+start_server trickle-body 18602 --per-connection 25
+start_server trickle-head 18603 --per-connection 25
+start_server flood 18604 --log "$LOGS/flood.jsonl"
+case_ manager_http -e rel_trickle_body_port=18602 -e rel_trickle_head_port=18603 -e rel_flood_port=18604 \
+    -e "rel_flood_log=$LOGS/flood.jsonl"
+stop_servers
+
+if [ "${#failed[@]}" -gt 0 ]; then
+    echo "reliability: failed cases: ${failed[*]} (logs in $LOGS)" >&2
+    exit 1
+fi
+echo "reliability: every case passed"
