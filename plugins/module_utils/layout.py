@@ -29,6 +29,8 @@ LayoutPlan = namedtuple('LayoutPlan', [
     'after',          # the same, as the rows will be after the run
     'unserved',       # [(pipeline_id, location, [node ids it has now])] left without an existing node:
                       # when not empty, nothing may be written
+    'under',          # [(pipeline_id, location, [node ids left])] left with fewer than min_nodes existing
+                      # nodes (but at least one): when not empty, nothing may be written
 ])
 
 
@@ -84,28 +86,32 @@ def layout_of(pipeline_ids, rows, valid_only=False):
     return layout
 
 
-class _NewRow(namedtuple('_NewRow', ['pipeline_id', 'node_id', 'location'])):
-    """A row the plan inserts; it has no ID yet."""
-    id = None
+def plan_layout(pipeline_ids, rows, desired, state, known_node_ids, min_nodes=1):
+    """Plan the rows that bring the pipelines to one desired layout: plan_fleet with the same
+    wants for every pipeline. desired: {location: [node ids]} for the locations this run manages."""
+    if state not in STATES:
+        raise ValueError('state must be one of %s, got %r' % (', '.join(STATES), state))
+    wants = dict((pid, dict((loc, (state, desired[loc])) for loc in desired)) for pid in pipeline_ids)
+    return plan_fleet(pipeline_ids, rows, wants, known_node_ids, min_nodes)
 
 
-def plan_layout(pipeline_ids, rows, desired, state, known_node_ids):
-    """Plan the rows that bring the pipelines to the desired layout.
+def plan_fleet(pipeline_ids, rows, wants, known_node_ids, min_nodes=1):
+    """Plan the rows that bring the pipelines to their desired layouts.
 
     pipeline_ids: the selected pipelines.
     rows: their current relation rows (objects with id, pipeline_id, node_id, location).
-    desired: {location: [node ids]} for the locations this run manages; others are left alone.
-    state: 'present' adds missing nodes; 'exact' also deletes every other row of a managed
-        location (other nodes, nodes missing from NODE); 'absent' deletes the given nodes.
+    wants: {pipeline_id: {location: (state, [node ids])}} for the locations this run manages;
+        other locations are left alone. state 'present' adds missing nodes; 'exact' also deletes
+        every other row of the location (other nodes, nodes missing from NODE); 'absent' deletes
+        the given nodes.
     known_node_ids: the IDs present in NODE.
+    min_nodes: the distinct existing nodes every location needs after the run.
 
     present and exact collapse duplicate rows of a wanted triple to the oldest row (lowest ID);
     exact collapses every duplicate of a managed location, since it keeps only wanted triples.
-    A plan that leaves any location of a pipeline without a node that exists in NODE lists it in
-    ``unserved`` and must not be applied.
+    A location left without an existing node is listed in ``unserved``, one left with fewer than
+    min_nodes in ``under``; a plan with either must not be applied.
     """
-    if state not in STATES:
-        raise ValueError('state must be one of %s, got %r' % (', '.join(STATES), state))
     pipeline_ids = sorted(set(pipeline_ids))
     known_node_ids = frozenset(known_node_ids)
 
@@ -118,10 +124,11 @@ def plan_layout(pipeline_ids, rows, desired, state, known_node_ids):
     deletes = []
     duplicates = []
     for pipeline_id in pipeline_ids:
+        managed = wants.get(pipeline_id, {})
         for location in LOCATIONS:
-            if location not in desired:
+            if location not in managed:
                 continue
-            wanted = desired[location]
+            state, wanted = managed[location]
             have = found.get((pipeline_id, location), {})
             if state == 'absent':
                 for node_id in wanted:
@@ -141,7 +148,7 @@ def plan_layout(pipeline_ids, rows, desired, state, known_node_ids):
 
     deleted = frozenset(deletes)
     kept = [r for r in rows if r.id not in deleted]
-    after_rows = kept + [_NewRow(pid, nid, loc) for pid, nid, loc in inserts]
+    after_rows = kept + [Relation(None, pid, nid, loc, None, None) for pid, nid, loc in inserts]
 
     before = layout_of(pipeline_ids, rows)
     after = layout_of(pipeline_ids, after_rows)
@@ -150,11 +157,15 @@ def plan_layout(pipeline_ids, rows, desired, state, known_node_ids):
     after_triples = set((r.pipeline_id, r.node_id, r.location) for r in after_rows)
 
     unserved = []
+    under = []
     for pipeline_id in pipeline_ids:
         for location in LOCATIONS:
-            if not any(n in known_node_ids for n in after[pipeline_id][location]):
+            left = sorted(set(n for n in after[pipeline_id][location] if n in known_node_ids))
+            if not left:
                 now = sorted(set(n for n in before[pipeline_id][location] if n in known_node_ids))
                 unserved.append((pipeline_id, location, now))
+            elif len(left) < min_nodes:
+                under.append((pipeline_id, location, left))
 
     return LayoutPlan(
         inserts=sorted(inserts, key=_triple_key),
@@ -165,7 +176,32 @@ def plan_layout(pipeline_ids, rows, desired, state, known_node_ids):
         before=before,
         after=after,
         unserved=unserved,
+        under=under,
     )
+
+
+def merge_wants(entries, label):
+    """{pipeline_id: {location: (state, [node ids])}} from resolved layout entries, each
+    (pipelines, {location: [node ids]}, state). A pipeline location that two entries manage with a
+    different state or node set is refused, naming the pipeline and both entries (label(i))."""
+    wants = {}
+    owner = {}
+    for index, (pipelines, desired, state) in enumerate(entries):
+        for pipeline in pipelines:
+            for location, node_ids in desired.items():
+                want = (state, sorted(node_ids))
+                key = (pipeline.id, location)
+                if key in owner and wants[pipeline.id][location] != want:
+                    other = owner[key]
+                    had = wants[pipeline.id][location]
+                    raise RequestError(
+                        '%s and %s both manage %s %s, with different nodes: %s has %s %s, %s has %s %s; give one '
+                        'pipeline location one declaration (nothing was changed)'
+                        % (label(other), label(index), pipeline_label(pipeline), location, label(other), had[0],
+                           had[1], label(index), state, want[1]))
+                owner.setdefault(key, index)
+                wants.setdefault(pipeline.id, {})[location] = want
+    return wants
 
 
 def changed_pipelines(plan):

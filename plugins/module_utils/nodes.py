@@ -40,6 +40,8 @@ RemovalPlan = namedtuple('RemovalPlan', [
 # varchar(200) columns of NODE (characters, not bytes, in a utf8 table).
 NAME_MAX = 200
 PORT_MIN, PORT_MAX = 1, 65535
+# NODE.PORT of a new node when the task sets none, as the manager's node form suggests.
+DEFAULT_PORT = 2088
 
 
 # ---------------------------------------------------------------------------------------------
@@ -62,11 +64,21 @@ def _check_port(option, value, how=''):
     return value
 
 
+def _distinct_ports(port, download_port, mbean_port, how=''):
+    ports = [(o, v) for o, v in (('port', port), ('download_port', download_port), ('mbean_port', mbean_port))
+             if v is not None]
+    for index, (option, value) in enumerate(ports):
+        for other, other_value in ports[index + 1:]:
+            if value == other_value:
+                raise RequestError('%s and %s are both %d%s; the node listens on each of them separately'
+                                   % (option, other, value, how))
+
+
 def node_spec(params):
     """The node the task declares, from module parameters; every check that needs no database.
 
-    download_port and mbean_port default to port + 1 and port + 2, as the manager's node form
-    fills them in when left empty.
+    A key left out (None) keeps the stored value of an existing node; a new node gets port 2088
+    and download_port and mbean_port port + 1 and port + 2, as the manager's node form fills them in.
     """
     name = _check_text('name', params['name'])
     ip = _check_text('ip', params['ip'])
@@ -75,21 +87,11 @@ def node_spec(params):
         # them, so a padded value would silently address another spelling of the node.
         if value != value.strip():
             raise RequestError("%s '%s' has leading or trailing whitespace" % (option, value))
-    port = _check_port('port', params['port'])
-    if params.get('download_port') is None:
-        download_port = _check_port('download_port', port + 1, ' (port + 1)')
-    else:
-        download_port = _check_port('download_port', params['download_port'])
-    if params.get('mbean_port') is None:
-        mbean_port = _check_port('mbean_port', port + 2, ' (port + 2)')
-    else:
-        mbean_port = _check_port('mbean_port', params['mbean_port'])
-    ports = (('port', port), ('download_port', download_port), ('mbean_port', mbean_port))
-    for index, (option, value) in enumerate(ports):
-        for other, other_value in ports[index + 1:]:
-            if value == other_value:
-                raise RequestError('%s and %s are both %d; the node listens on each of them separately'
-                                   % (option, other, value))
+    port = None if params.get('port') is None else _check_port('port', params['port'])
+    download_port = None if params.get('download_port') is None else _check_port('download_port',
+                                                                                 params['download_port'])
+    mbean_port = None if params.get('mbean_port') is None else _check_port('mbean_port', params['mbean_port'])
+    _distinct_ports(port, download_port, mbean_port)
     zk_cluster = params.get('zk_cluster')
     if zk_cluster is not None and not zk_cluster.strip():
         raise RequestError('zk_cluster must not be empty, got %r' % zk_cluster)
@@ -172,8 +174,9 @@ def managed_view(parameters):
 
 
 def merge_parameters(current, spec, cluster):
-    """PARAMETERS with the declared values: keys this collection does not manage are kept, and
-    so is the zkCluster object when it already names the declared cluster."""
+    """PARAMETERS with the declared values (spec with its ports already decided): keys this
+    collection does not manage are kept, and so is the zkCluster object when it already names the
+    declared cluster."""
     merged = dict(current)
     merged['downloadPort'] = spec.download_port
     merged['mbeanPort'] = spec.mbean_port
@@ -225,26 +228,75 @@ def row_report(row, clusters):
     return node_report(row.id, row.name, row.ip, row.port, row.description, parameters, clusters)
 
 
-def check_identity(row, spec):
-    """The row found by (NAME, IP) must be spelt as declared. NODE's collation ignores case (and
-    accents, and trailing spaces), so 'Node-A' finds 'node-a': adopting that row would rename or
-    delete a node the task did not name."""
-    if row is not None and (row.name != spec.name or row.ip != spec.ip):
-        raise RequestError("name '%s' and ip '%s' match node %d, registered as name '%s' and ip '%s', because the "
-                           "unique key NODEUNIQUE compares them case-insensitively; declare the node as it is "
-                         "registered" % (spec.name, spec.ip, row.id, row.name, row.ip))
+def _address(ip, port):
+    return '%s:%d' % (ip, port)
+
+
+def identify(rows, spec, readdress=False):
+    """The stored node a declared one is, by the manager's own identity rule (NodeServiceImpl and
+    the NODE unique key): NAME names one node, and IP + PORT belong to one node. Returns the row or
+    None for a new node.
+
+    A declared node whose NAME is stored with another IP is refused unless readdress (then the row
+    is updated in place: same ID, so conf/nid stays right); one whose address belongs to another
+    NAME is refused; both name the stored and the declared values. NODE compares names
+    case-insensitively, so a name that differs from a stored one only in case is refused too.
+    """
+    by_name = [r for r in rows if r.name == spec.name]
+    row = by_name[0] if by_name else None
+    port = spec.port if spec.port is not None else (row.port if row is not None else DEFAULT_PORT)
+    label = "node '%s' at %s" % (spec.name, _address(spec.ip, port))
+    if row is None:
+        alike = [r for r in rows if r.name.lower() == spec.name.lower()]
+        if alike:
+            raise RequestError("%s: NODE already has node %d named '%s', and the manager compares names "
+                               "case-insensitively; declare the node as it is registered, nothing was changed"
+                               % (label, alike[0].id, alike[0].name))
+    owners = [r for r in rows if r.ip == spec.ip and int(r.port) == port and (row is None or r.id != row.id)]
+    if owners:
+        other = owners[0]
+        raise RequestError("%s: that address belongs to node %d '%s' (registered at %s); a node's IP and port are "
+                           "its own in the manager; fix the inventory, nothing was changed"
+                           % (label, other.id, other.name, _address(other.ip, other.port)))
+    if row is not None and row.ip != spec.ip and not readdress:
+        raise RequestError("%s: node %d '%s' is registered at %s, not at %s; fix the inventory, or set readdress "
+                           "(node_ha_allow_readdress) to move the node to the new address, keeping its ID, "
+                           "nothing was changed" % (label, row.id, row.name, _address(row.ip, row.port),
+                                                    _address(spec.ip, port)))
+    return row
+
+
+def _decide_ports(row, spec, current):
+    """The spec with every port decided: declared, else stored, else the manager form's default."""
+    port = spec.port if spec.port is not None else (int(row.port) if row is not None else DEFAULT_PORT)
+    view = managed_view(current) if row is not None else {}
+    stored_download = view.get('downloadPort')
+    stored_mbean = view.get('mbeanPort')
+    # Ports derive from NODE.PORT only where nothing is stored, or where the port itself moves.
+    keep = row is not None and port == int(row.port)
+    download = spec.download_port
+    if download is None:
+        download = stored_download if keep and isinstance(stored_download, int) else port + 1
+    mbean = spec.mbean_port
+    if mbean is None:
+        mbean = stored_mbean if keep and isinstance(stored_mbean, int) else port + 2
+    for option, value in (('download_port', download), ('mbean_port', mbean)):
+        _check_port(option, value)
+    _distinct_ports(port, download, mbean, ' once the omitted ports are filled in')
+    return spec._replace(port=port, download_port=download, mbean_port=mbean)
 
 
 def plan_node(row, spec, clusters):
-    """What state=present does to the NODE row of (name, ip).
+    """What state=present does to the NODE row of a declared node (row: the one identify found).
 
     row: the current Node or None. clusters: every AUTOKEEPER_CLUSTER as Cluster.
     The task's zk_cluster wins; without it an existing node keeps its cluster and a new node
     cannot be created. PARAMETERS is compared field by field (managed_view), never as text.
+    A row at another IP (readdress) gets its IP updated in place.
     """
-    check_identity(row, spec)
     warnings = []
     current, problem = parse_parameters(row.parameters) if row is not None else ({}, None)
+    spec = _decide_ports(row, spec, current)
     label = "node '%s'@%s" % (spec.name, spec.ip)
     if problem:
         warnings.append('PARAMETERS of %s (id %d) %s; it is rewritten from the declared values'
@@ -279,6 +331,10 @@ def plan_node(row, spec, clusters):
         return NodePlan('create', columns, text, None, after, warnings)
 
     columns = []
+    if row.ip != spec.ip:
+        columns.append(('IP', spec.ip))
+        warnings.append("node %d '%s' moves from %s to %s: restart it on its new host (conf/nid keeps %d)"
+                        % (row.id, row.name, _address(row.ip, row.port), _address(spec.ip, spec.port), row.id))
     if int(row.port) != spec.port:
         columns.append(('PORT', spec.port))
     description = row.description
@@ -292,8 +348,38 @@ def plan_node(row, spec, clusters):
     else:
         merged = current
     before = node_report(row.id, row.name, row.ip, row.port, row.description, current, clusters)
-    after = node_report(row.id, row.name, row.ip, spec.port, description, merged, clusters)
+    after = node_report(row.id, row.name, spec.ip, spec.port, description, merged, clusters)
     return NodePlan('update' if columns else 'none', columns, parameters, before, after, warnings)
+
+
+def plan_nodes(rows, specs, clusters, readdress=False):
+    """Plans for every declared node (state=present), in the order given; the identity rule is applied
+    to each and to the declaration as a whole, so that nothing is written unless all of them fit.
+
+    rows: every NODE row. Two declared nodes with one name, or that would share an IP and port once
+    planned, are refused naming both."""
+    names = {}
+    for spec in specs:
+        if spec.name in names:
+            raise RequestError("node name '%s' is declared twice; a name names one node in the manager" % spec.name)
+        names[spec.name] = spec
+    plans = []
+    for spec in specs:
+        row = identify(rows, spec, readdress)
+        plans.append((row, plan_node(row, spec, clusters)))
+    taken = {}
+    moved = set(row.id for row, _plan in plans if row is not None)
+    for row in rows:
+        if row.id not in moved:
+            taken[(row.ip, int(row.port))] = "node %d '%s'" % (row.id, row.name)
+    for row, plan in plans:
+        address = (plan.after['ip'], plan.after['port'])
+        label = "node '%s'" % plan.after['name']
+        if address in taken:
+            raise RequestError('%s and %s would both be at %s; a node\'s IP and port are its own, nothing was '
+                               'changed' % (taken[address], label, _address(*address)))
+        taken[address] = label
+    return plans
 
 
 def _pipeline_label(pipeline_id, pipelines):

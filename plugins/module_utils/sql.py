@@ -65,12 +65,13 @@ def require_transactional(engines_text, tables):
 # ---------------------------------------------------------------------------------------------
 # NODE
 
-def read_nodes(db, lock=False, writes=()):
+def read_nodes(db, lock=None, writes=()):
     """Every NODE row, by ID. The table holds one row per machine, so reading it whole is one cheap
     query that serves resolution, the dangling-row check and the identity rule at once.
 
-    lock: share-lock the rows until the transaction ends, so that no node the plan uses can be
-    removed under it (a removal waits, or times out after lock_timeout).
+    lock: 'share' locks the rows until the transaction ends, so that no node a layout uses can be
+    removed under it (a removal waits, or times out after lock_timeout); 'update' locks them (and the
+    gaps between them) for a registration, so that concurrent registrations queue. Never in check mode.
     writes: tables this transaction will write; their engines are read in the same statement and
     a table that is not transactional is refused.
     """
@@ -79,20 +80,12 @@ def read_nodes(db, lock=False, writes=()):
                % (NODE_COLUMNS, _engines_column(writes)))
     else:
         sql = 'SELECT %s FROM NODE n ORDER BY n.ID' % NODE_COLUMNS
-    if lock:
-        sql += ' LOCK IN SHARE MODE'
+    if lock and not db.check_mode:
+        sql += ' LOCK IN SHARE MODE' if lock == 'share' else ' FOR UPDATE'
     rows = db.fetch(sql)
     if writes:
         require_transactional(rows[0][6] if rows else None, writes)
     return [_node(r) for r in rows if r[0] is not None]
-
-
-def lock_node(db, name, ip):
-    """The NODE row of (NAME, IP), locked until the transaction ends (in check mode: read), or None.
-    The lock on the unique key also holds off a concurrent run that would insert the same node."""
-    rows = db.fetch('SELECT %s FROM NODE n WHERE n.NAME = %%s AND n.IP = %%s%s'
-                    % (NODE_COLUMNS, '' if db.check_mode else ' FOR UPDATE'), (name, ip))
-    return _node(rows[0]) if rows else None
 
 
 def insert_node(db, columns):

@@ -10,18 +10,24 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 ---
 module: otter_node
-short_description: Register an Otter node in the manager database, or remove it
+short_description: Register Otter nodes in the manager database, or remove one
 version_added: 1.0.0
 description:
-  - Manages the C(NODE) row of one Otter node, identified by O(name) and O(ip) (the table's unique key
-    C(NODEUNIQUE)), as the manager's node form (machine management) writes it.
+  - Manages the C(NODE) rows of Otter nodes as the manager's node form (machine management) writes them - one node
+    (O(name), O(ip) and the other top-level options) or a whole fleet (O(nodes)), in one transaction.
+  - Nodes are identified as the manager identifies them - a C(NAME) names one node, and an C(IP) and C(PORT)
+    belong to one node. A declared node whose name is registered at another IP, or whose address belongs to
+    another name, fails before anything is written, naming the stored and the declared values. With
+    O(readdress=true) a node registered at another IP is moved in place (same ID, so its C(conf/nid) stays right).
+  - An option left out keeps the stored value of an existing node; a new node gets port 2088 and the download
+    and JMX ports port + 1 and port + 2, as the manager's node form fills them in.
   - The node's ports, its ZooKeeper cluster and its external IP live in the JSON column C(PARAMETERS). It is
     compared field by field, not as text, so key order and the extra keys the manager UI writes (the whole
     cluster object with C(serverList), or keys this module does not know) never cause a change. When a change
     is needed, the keys this module does not manage are kept and the JSON is written compact with keys in
     alphabetical order, as the manager writes it.
   - The ID of the row (RV(node.id)) is the node's C(nid), the number the node process reads from C(conf/nid).
-  - The whole call is one transaction that starts by locking the node's row; on any error nothing is written.
+  - The whole call is one transaction that starts by locking the C(NODE) rows; on any error nothing is written.
     Removing a node waits (up to O(lock_timeout)) for a layout converge that uses it to finish.
   - Refuses, before writing anything, when C(NODE) or C(PIPELINE_NODE_RELATION) is not an InnoDB table.
   - Statements are written as the manager writes them (explicit column list, C(NOW()) timestamps, values bound
@@ -37,35 +43,34 @@ options:
   name:
     description:
       - C(NODE.NAME), at most 200 characters, without leading or trailing whitespace.
-      - Together with O(ip) it identifies the node. The table compares both case-insensitively; a task whose
-        O(name) and O(ip) match a node registered with another spelling fails instead of changing that node.
+      - It identifies the node. The table compares names case-insensitively; a task whose O(name) matches a node
+        registered with another spelling fails instead of changing that node.
+      - Required with O(ip) unless O(nodes) is set.
     type: str
-    required: true
   ip:
     description:
       - C(NODE.IP), the address (or host name) of the machine that runs the node, at most 200 characters.
       - The node refuses to start unless this is one of its host's addresses or its host name.
     type: str
-    required: true
   port:
     description:
-      - C(NODE.PORT), the node's communication port.
+      - C(NODE.PORT), the node's communication port. V(2088) for a new node when not set; an existing node keeps
+        its port.
     type: int
-    default: 2088
   download_port:
     description:
       - The port of the node's download server (C(downloadPort) in C(PARAMETERS)).
-      - Defaults to O(port) + 1, as in the manager's node form.
+      - When not set, an existing node keeps its stored value (unless its port changes), a new node gets O(port) + 1.
     type: int
   mbean_port:
     description:
       - The node's JMX port (C(mbeanPort) in C(PARAMETERS)).
-      - Defaults to O(port) + 2, as in the manager's node form.
+      - When not set, an existing node keeps its stored value (unless its port changes), a new node gets O(port) + 2.
     type: int
   zk_cluster:
     description:
-      - The ZooKeeper cluster the node uses, by C(AUTOKEEPER_CLUSTER.ID) or C(CLUSTER_NAME). A value written in
-        digits is an ID when a cluster has that ID, otherwise a name.
+      - The ZooKeeper cluster the node uses, by C(AUTOKEEPER_CLUSTER.ID) or C(CLUSTER_NAME), following the
+        collection's reference rule (an ID in canonical decimal, else a name; one that is both fails as ambiguous).
       - Required to create a node. When not set, an existing node keeps its cluster.
       - Only the cluster's ID decides whether the node already uses it; the manager loads the rest by ID.
     type: str
@@ -83,6 +88,52 @@ options:
     description:
       - C(NODE.DESCRIPTION), at most 200 characters. When not set, the stored description is kept.
     type: str
+  nodes:
+    description:
+      - Several nodes, registered in one transaction, each with the keys of the single-node options (O(name),
+        O(ip), O(port), O(download_port), O(mbean_port), O(zk_cluster), O(use_external_ip), O(external_ip),
+        O(description)). Only with O(state=present); mutually exclusive with O(name).
+      - The identity rule applies to the declaration as a whole - a name declared twice, or two nodes that would
+        share an IP and port, fail before anything is written.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: As O(name).
+        type: str
+        required: true
+      ip:
+        description: As O(ip).
+        type: str
+        required: true
+      port:
+        description: As O(port).
+        type: int
+      download_port:
+        description: As O(download_port).
+        type: int
+      mbean_port:
+        description: As O(mbean_port).
+        type: int
+      zk_cluster:
+        description: As O(zk_cluster).
+        type: str
+      use_external_ip:
+        description: As O(use_external_ip).
+        type: bool
+      external_ip:
+        description: As O(external_ip).
+        type: str
+      description:
+        description: As O(description).
+        type: str
+  readdress:
+    description:
+      - Move a declared node whose name is registered at another IP to the declared IP, in place - the same row
+        and ID, so the node's C(conf/nid) stays right. The node must then be restarted on its new host.
+      - Without it such a node fails, naming the stored and the declared address.
+    type: bool
+    default: false
   state:
     description:
       - V(present) creates the node or updates it to the declared values.
@@ -110,6 +161,13 @@ seealso:
 '''
 
 EXAMPLES = r'''
+- name: Register a whole fleet in one transaction
+  otter.ha.otter_node:
+    nodes:
+      - {name: node-212, ip: 10.30.36.211, zk_cluster: zk1}
+      - {name: node-213, ip: 10.30.36.212, zk_cluster: zk1}
+  register: fleet
+
 - name: Register node-c with the default ports 2088, 2089 and 2090
   otter.ha.otter_node:
     login_host: otter-manager-db.example.com
@@ -146,15 +204,23 @@ EXAMPLES = r'''
 
 RETURN = r'''
 changed:
-  description: Whether the node was (in check mode, would be) created, updated or removed.
+  description: Whether a node was (in check mode, would be) created, updated or removed.
   returned: always
   type: bool
+nodes:
+  description: With O(nodes), each declared node as RV(node) describes it, after the run, in the order declared.
+  returned: when O(nodes) is set and the module succeeds
+  type: list
+  elements: dict
+  sample:
+    - {id: 3, name: node-c, ip: 10.0.3.15, port: 2088, download_port: 2089, mbean_port: 2090,
+       zk_cluster: {id: 1, name: default}, use_external_ip: false, external_ip: null, description: site C}
 node:
   description:
     - The node as it is after the run; with O(state=absent), the node that was removed, or null when there was
       none.
     - Port, cluster and external IP fields are null when C(PARAMETERS) does not hold a usable value for them.
-  returned: success
+  returned: when O(name) is set and the module succeeds
   type: dict
   contains:
     id:
@@ -220,7 +286,9 @@ executed_queries:
       '10.0.3.15', 2088, 'site C', '{\"downloadPort\":2089,\"mbeanPort\":2090,\"useExternalIp\":false,\"zkCluster\":{\"clusterName\":\"default\",\"id\":1}}',
       NOW(), NOW())
 diff:
-  description: The node (as in RV(node)) before and after; an empty dict stands for no node.
+  description:
+    - The node (as in RV(node)) before and after; an empty dict stands for no node.
+    - With O(nodes), C(before) and C(after) are lists of the declared nodes that change, in the order declared.
   returned: when diff mode is on
   type: dict
 '''
@@ -231,28 +299,34 @@ from ansible_collections.otter.ha.plugins.module_utils.argspec import check_data
 from ansible_collections.otter.ha.plugins.module_utils.errors import RequestError
 from ansible_collections.otter.ha.plugins.module_utils.frame import run_module
 from ansible_collections.otter.ha.plugins.module_utils.mysql import Database
-from ansible_collections.otter.ha.plugins.module_utils.nodes import (
-    check_identity, node_spec, plan_node, plan_removal, row_report)
+from ansible_collections.otter.ha.plugins.module_utils.nodes import node_spec, plan_nodes, plan_removal, row_report
 from ansible_collections.otter.ha.plugins.module_utils.sql import (
-    begin_read_only, delete_node, delete_relations, insert_node, lock_node, read_clusters, read_node_relations,
-    read_nodes, read_pipelines, read_relations, update_node)
+    begin_read_only, delete_node, delete_relations, insert_node, read_clusters, read_node_relations, read_nodes,
+    read_pipelines, read_relations, update_node)
 
 # The tables this module writes: each must be transactional.
 WRITES = ('NODE', 'PIPELINE_NODE_RELATION')
 
+NODE_OPTIONS = dict(
+    name=dict(type='str'),
+    ip=dict(type='str'),
+    port=dict(type='int'),
+    download_port=dict(type='int'),
+    mbean_port=dict(type='int'),
+    zk_cluster=dict(type='str'),
+    use_external_ip=dict(type='bool'),
+    external_ip=dict(type='str'),
+    description=dict(type='str'),
+)
+
 
 def argument_spec():
     spec = database_spec()
+    spec.update(NODE_OPTIONS)
+    entry = dict(NODE_OPTIONS, name=dict(type='str', required=True), ip=dict(type='str', required=True))
     spec.update(
-        name=dict(type='str', required=True),
-        ip=dict(type='str', required=True),
-        port=dict(type='int', default=2088),
-        download_port=dict(type='int'),
-        mbean_port=dict(type='int'),
-        zk_cluster=dict(type='str'),
-        use_external_ip=dict(type='bool'),
-        external_ip=dict(type='str'),
-        description=dict(type='str'),
+        nodes=dict(type='list', elements='dict', options=entry),
+        readdress=dict(type='bool', default=False),
         state=dict(type='str', choices=['present', 'absent'], default='present'),
         force=dict(type='bool', default=False),
     )
@@ -260,30 +334,60 @@ def argument_spec():
 
 
 def parse_request(params):
+    """The declared nodes as NodeSpecs; every check that needs no database."""
     check_database_params(params)
-    return node_spec(params)
+    if params['nodes'] is None:
+        return [node_spec(params)]
+    if params['state'] == 'absent':
+        raise RequestError('state=absent removes one node: give name and ip instead of nodes')
+    if not params['nodes']:
+        raise RequestError('nodes must list at least one node')
+    specs = []
+    for index, item in enumerate(params['nodes']):
+        try:
+            specs.append(node_spec(item))
+        except RequestError as exc:
+            raise RequestError('nodes[%d]: %s' % (index, exc))
+    return specs
 
 
-def converge_present(module, db, spec, nodes):
-    row = lock_node(db, spec.name, spec.ip)
-    plan = plan_node(row, spec, read_clusters(db))
-    node = plan.after
-    if plan.action == 'create':
-        node['id'] = insert_node(db, plan.columns)
-    elif plan.action == 'update':
-        update_node(db, row.id, plan.columns)
-    if plan.action != 'none':
+def converge_present(module, db, specs, nodes):
+    plans = plan_nodes(nodes, specs, read_clusters(db), module.params['readdress'])
+    changed = False
+    before, after = [], []
+    for row, plan in plans:
+        if plan.action == 'create':
+            plan.after['id'] = insert_node(db, plan.columns)
+        elif plan.action == 'update':
+            update_node(db, row.id, plan.columns)
+        if plan.action != 'none':
+            changed = True
+            before.append(plan.before or {})
+            after.append(dict(plan.after))
+        for warning in plan.warnings:
+            module.warn(warning)
+    if changed:
         db.commit()
-    for warning in plan.warnings:
-        module.warn(warning)
-    return dict(changed=plan.action != 'none', node=node), plan.before, dict(node)
+    if module.params['nodes'] is None:
+        plan = plans[0][1]
+        return dict(changed=changed, node=plan.after, diff=dict(before=plan.before or {}, after=dict(plan.after)))
+    return dict(changed=changed, nodes=[plan.after for _row, plan in plans], diff=dict(before=before, after=after))
 
 
-def converge_absent(module, db, spec, nodes):
-    row = lock_node(db, spec.name, spec.ip)
-    if row is None:
-        return dict(changed=False, node=None, removed_relations=[]), None, None
-    check_identity(row, spec)
+def converge_absent(module, db, specs, nodes):
+    spec = specs[0]
+    found = [n for n in nodes if n.name == spec.name]
+    alike = [n for n in nodes if n.name.lower() == spec.name.lower() and n.name != spec.name]
+    if not found and alike:
+        raise RequestError("node '%s': NODE has node %d named '%s', and the manager compares names "
+                           "case-insensitively; declare the node as it is registered (nothing was changed)"
+                           % (spec.name, alike[0].id, alike[0].name))
+    if not found:
+        return dict(changed=False, node=None, removed_relations=[], diff=dict(before={}, after={}))
+    row = found[0]
+    if row.ip != spec.ip:
+        raise RequestError("node '%s' is registered at %s (id %d), not at %s; declare the node as it is registered "
+                           "to remove it (nothing was changed)" % (row.name, row.ip, row.id, spec.ip))
     label = "node '%s'@%s (id %d)" % (row.name, row.ip, row.id)
     node_rows = read_node_relations(db, row.id)
     pipelines = read_pipelines(db, [r.pipeline_id for r in node_rows])
@@ -301,25 +405,29 @@ def converge_absent(module, db, spec, nodes):
     delete_node(db, row.id)
     db.commit()
     if removal.removed:
-        module.warn('%s was removed from %s; push or restart those channels so their nodes stop using it'
-                    % (label, removal.usage))
+        module.warn('%s was removed from %s; stop and start those channels so their nodes stop using it (a push '
+                    'does not stop a removed node)' % (label, removal.usage))
     removed = [dict(pipeline_id=p, node_id=n, location=loc) for p, n, loc in removal.removed]
-    return dict(changed=True, node=report, removed_relations=removed), report, None
+    return dict(changed=True, node=report, removed_relations=removed, diff=dict(before=report, after={}))
 
 
-def manage_node(module, spec, db):
+def manage_nodes(module, specs, db):
     if module.check_mode:
         begin_read_only(db)
-    nodes = read_nodes(db, writes=WRITES)
+    nodes = read_nodes(db, lock='update', writes=WRITES)
     converge = converge_present if module.params['state'] == 'present' else converge_absent
-    result, before, after = converge(module, db, spec, nodes)
-    result['diff'] = dict(before=before or {}, after=after or {})
-    return result
+    return converge(module, db, specs, nodes)
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    run_module(module, parse_request, (Database,), manage_node)
+    module = AnsibleModule(
+        argument_spec=argument_spec(),
+        required_one_of=[('name', 'nodes')],
+        mutually_exclusive=[('name', 'nodes')],
+        required_together=[('name', 'ip')],
+        supports_check_mode=True,
+    )
+    run_module(module, parse_request, (Database,), manage_nodes)
 
 
 if __name__ == '__main__':

@@ -52,6 +52,62 @@ options:
     type: str
     choices: [present, exact, absent]
     default: present
+  layouts:
+    description:
+      - Several layouts at once, converged in one transaction with one lock set - for example one entry per
+        IDC pair or business of a fleet. Each entry declares pipelines and nodes as the top-level options do.
+      - Two entries that manage one pipeline location with a different O(layouts[].state) or node set fail
+        before anything is written, naming the pipeline and both entries.
+      - Mutually exclusive with O(channel), O(pipeline), O(nodes), O(select_nodes), O(extract_nodes) and
+        O(load_nodes).
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: A label for the entry in messages; C(layouts[N]) when not set.
+        type: str
+      channels:
+        description: Channels whose pipelines the entry selects, as O(channel).
+        type: list
+        elements: str
+      pipelines:
+        description: Pipelines the entry selects, as O(pipeline).
+        type: list
+        elements: str
+      nodes:
+        description: Nodes for every location of the entry without a list of its own, as O(nodes).
+        type: list
+        elements: str
+      select_nodes:
+        description: Nodes for C(SELECT), as O(select_nodes).
+        type: list
+        elements: str
+      extract_nodes:
+        description: Nodes for C(EXTRACT), as O(extract_nodes).
+        type: list
+        elements: str
+      load_nodes:
+        description: Nodes for C(LOAD), as O(load_nodes).
+        type: list
+        elements: str
+      locations:
+        description: The locations the entry manages, as O(locations).
+        type: list
+        elements: str
+        choices: [SELECT, EXTRACT, LOAD]
+        default: [SELECT, EXTRACT, LOAD]
+      state:
+        description: As O(state), for this entry.
+        type: str
+        choices: [present, exact, absent]
+        default: present
+  min_nodes:
+    description:
+      - The fewest distinct existing nodes every location of every selected pipeline must have after the run. A run
+        that would leave a location with fewer fails before anything is written and names each such location.
+      - V(1) refuses only a location left without any node, which is refused whatever this option says.
+    type: int
+    default: 1
   backup:
     description:
       - Before changing anything, save the current relation rows of the selected pipelines to a timestamped SQL
@@ -71,6 +127,23 @@ seealso:
 '''
 
 EXAMPLES = r'''
+- name: Converge a two-IDC fleet in one transaction - each pipeline selects in its source IDC and loads in the other
+  otter.ha.otter_pipeline_nodes:
+    layouts:
+      - name: master to slave
+        pipelines: ["3"]
+        select_nodes: [node-212, node-213]
+        extract_nodes: [node-212, node-213]
+        load_nodes: [node-214, node-215]
+        state: exact
+      - name: slave to master
+        pipelines: ["4"]
+        select_nodes: [node-214, node-215]
+        extract_nodes: [node-214, node-215]
+        load_nodes: [node-212, node-213]
+        state: exact
+    min_nodes: 2
+
 - name: Run every stage of both pipelines of channel sync-ab on node-a and node-b
   otter.ha.otter_pipeline_nodes:
     login_host: otter-manager-db.example.com
@@ -188,6 +261,7 @@ diff:
 
 import datetime
 import os
+from collections import namedtuple
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
@@ -198,10 +272,10 @@ from ansible_collections.otter.ha.plugins.module_utils.audit import audit_findin
 from ansible_collections.otter.ha.plugins.module_utils.errors import OtterError, RequestError
 from ansible_collections.otter.ha.plugins.module_utils.frame import run_module
 from ansible_collections.otter.ha.plugins.module_utils.layout import (
-    OVERRIDES, changed_pipelines, changes_report, layout_text, layouts_report, plan_layout, requested_nodes,
-    rows_after)
+    OVERRIDES, changed_pipelines, changes_report, layout_text, layouts_report, merge_wants, plan_fleet,
+    requested_nodes, rows_after)
 from ansible_collections.otter.ha.plugins.module_utils.mysql import Database
-from ansible_collections.otter.ha.plugins.module_utils.objects import describe_node, pipeline_label
+from ansible_collections.otter.ha.plugins.module_utils.objects import describe_node, nodes_label, pipeline_label
 from ansible_collections.otter.ha.plugins.module_utils.references import resolve, resolve_pipelines
 from ansible_collections.otter.ha.plugins.module_utils.sql import (
     begin_read_only, delete_relations, insert_relations, read_nodes, read_relations, read_selection,
@@ -215,24 +289,58 @@ def argument_spec():
     spec = database_spec()
     spec.update(selection_spec())
     spec.update(layout_spec('present'))
+    entry = dict(name=dict(type='str'), channels=dict(type='list', elements='str'),
+                 pipelines=dict(type='list', elements='str'))
+    entry.update(layout_spec('present'))
     spec.update(
+        layouts=dict(type='list', elements='dict', options=entry),
+        min_nodes=dict(type='int', default=1),
         backup=dict(type='bool', default=False),
         backup_dir=dict(type='path', default='~/.otter_ha/backups'),
     )
     return spec
 
 
+Entry = namedtuple('Entry', ['label', 'channels', 'pipelines', 'requested', 'state'])
+
+
+def _entry(label, channels, pipelines, params):
+    for option, value in (('channels', channels), ('pipelines', pipelines)):
+        if value is not None and not value:
+            raise RequestError('%s: %s must not be an empty list' % (label, option))
+    if not channels and not pipelines:
+        raise RequestError('%s selects no pipeline: set channels or pipelines' % label)
+    try:
+        requested = requested_nodes(params['locations'], params['nodes'],
+                                    dict((option, params[option]) for _loc, option in OVERRIDES))
+    except RequestError as exc:
+        raise RequestError('%s: %s' % (label, exc))
+    return Entry(label, channels, pipelines, requested, params['state'])
+
+
 def parse_request(params):
-    """The layout this task asks for, {location: (option, references)}; every mistake that needs
-    no database raises here, so a wrong task fails before connecting."""
+    """The layouts this task asks for, as Entry tuples; every mistake that needs no database
+    raises here, so a wrong task fails before connecting."""
     check_database_params(params)
-    for option in ('channel', 'pipeline'):
-        if params[option] is not None and not params[option]:
-            raise RequestError('%s must not be an empty list' % option)
     if '\x00' in params['backup_dir']:
         raise RequestError('backup_dir %r contains a NUL character' % params['backup_dir'])
-    return requested_nodes(params['locations'], params['nodes'],
-                           dict((option, params[option]) for _loc, option in OVERRIDES))
+    if params['min_nodes'] < 1:
+        raise RequestError('min_nodes must be at least 1, got %d' % params['min_nodes'])
+    if params['layouts'] is None:
+        for option in ('channel', 'pipeline'):
+            if params[option] is not None and not params[option]:
+                raise RequestError('%s must not be an empty list' % option)
+        try:
+            return [_entry('the task', params['channel'], params['pipeline'], params)]
+        except RequestError as exc:
+            raise RequestError(str(exc).replace('the task: ', '', 1))
+    if not params['layouts']:
+        raise RequestError('layouts must list at least one layout')
+    entries = []
+    for index, item in enumerate(params['layouts']):
+        label = 'layouts[%d]%s' % (index, " ('%s')" % item['name'] if item.get('name') else '')
+        entries.append(_entry(label, item['channels'], item['pipelines'], item))
+    return entries
 
 
 def unserved_message(unserved, pipelines):
@@ -243,6 +351,14 @@ def unserved_message(unserved, pipelines):
                                   ' (has node %s now)' % ', '.join(str(n) for n in now) if now
                                   else ' (has no node now either)'))
     return 'refusing to leave a pipeline location without a node, nothing was changed: %s' % '; '.join(parts)
+
+
+def under_message(under, pipelines, names, min_nodes):
+    by_id = dict((p.id, p) for p in pipelines)
+    parts = ['%s %s (%s)' % (pipeline_label(by_id[pid]), location, nodes_label(left, names))
+             for pid, location, left in under]
+    return ('refusing to leave a pipeline location with fewer than min_nodes=%d nodes, nothing was changed: %s'
+            % (min_nodes, '; '.join(parts)))
 
 
 def write_backup(directory, db, pipelines, rows):
@@ -260,22 +376,39 @@ def write_backup(directory, db, pipelines, rows):
     return path
 
 
-def converge(module, requested, db):
+def _all_refs(entries, key):
+    refs = [ref for entry in entries for ref in (getattr(entry, key) or [])]
+    return refs if any(getattr(entry, key) is not None for entry in entries) else None
+
+
+def converge(module, entries, db):
     params = module.params
     real = not module.check_mode
     if not real:
         begin_read_only(db)
-    nodes = read_nodes(db, lock=real, writes=WRITES)
-    desired = dict((loc, [n.id for n in resolve(refs, nodes, 'node', option, table='NODE', describe=describe_node)])
-                   for loc, (option, refs) in requested.items())
-    channels, candidates = read_selection(db, params['channel'], params['pipeline'])
-    pipelines = resolve_pipelines(params['channel'], params['pipeline'], channels, candidates)
+    nodes = read_nodes(db, lock='share', writes=WRITES)
+    channels, candidates = read_selection(db, _all_refs(entries, 'channels'), _all_refs(entries, 'pipelines'))
+    resolved = []
+    for entry in entries:
+        prefix = '' if len(entries) == 1 and params['layouts'] is None else entry.label + ': '
+        try:
+            desired = dict((loc, [n.id for n in resolve(refs, nodes, 'node', option, table='NODE',
+                                                        describe=describe_node)])
+                           for loc, (option, refs) in entry.requested.items())
+            selected = resolve_pipelines(entry.channels, entry.pipelines, channels, candidates)
+        except RequestError as exc:
+            raise RequestError(prefix + str(exc))
+        resolved.append((selected, desired, entry.state))
+    wants = merge_wants(resolved, lambda index: entries[index].label)
+    pipelines = sorted(dict((p.id, p) for selected, _d, _s in resolved for p in selected).values(), key=lambda p: p.id)
     rows = read_relations(db, pipelines, lock=real, timestamps=params['backup'] and real)
 
     names = dict((n.id, n.name) for n in nodes)
-    plan = plan_layout([p.id for p in pipelines], rows, desired, params['state'], names)
+    plan = plan_fleet([p.id for p in pipelines], rows, wants, names, params['min_nodes'])
     if plan.unserved:
         raise RequestError(unserved_message(plan.unserved, pipelines))
+    if plan.under:
+        raise RequestError(under_message(plan.under, pipelines, names, params['min_nodes']))
 
     result = dict(changed=bool(plan.inserts or plan.deletes))
     if result['changed'] and params['backup'] and real:
@@ -304,7 +437,9 @@ def converge(module, requested, db):
 def main():
     module = AnsibleModule(
         argument_spec=argument_spec(),
-        required_one_of=[('channel', 'pipeline')],
+        required_one_of=[('channel', 'pipeline', 'layouts')],
+        mutually_exclusive=[('layouts', option) for option in ('channel', 'pipeline', 'nodes', 'select_nodes',
+                                                                'extract_nodes', 'load_nodes')],
         supports_check_mode=True,
     )
     run_module(module, parse_request, (Database,), converge)
