@@ -3,12 +3,11 @@
 # collections path and run `ansible-playbook otter.ha.ha` from it (nothing from the checkout on the
 # path) against the test MariaDB, twice; the second run must change nothing.
 #   scripts/build-check.sh VENV DB_PORT
-set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-venv=$(cd "$1" && pwd)
+source "$(dirname "$0")/lib.sh"
+venv=$(venv_dir "$1")
 port=$2
 export PATH="$venv/bin:$PATH" ANSIBLE_NOCOLOR=1
-work="${TMPDIR:-/tmp}/otter-ha-build-$(printf '%s' "$root" | cksum | cut -d' ' -f1)"
+work=$(work_dir build)
 rm -rf "$work" && mkdir -p "$work/dist" "$work/collections" "$work/run" "$work/homes/node-a/conf" "$work/homes/node-b/conf"
 
 # Build from a copy of what git would track, so local venvs and caches cannot leak in by accident

@@ -2,9 +2,8 @@
 # make demo: a throwaway Otter manager database with a bidirectional channel as the manager UI
 # leaves it (one node per stage), then playbooks/ha.yml from examples/inventory.yml, twice.
 #   scripts/demo.sh VENV
-set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-venv=$(cd "$1" && pwd)
+source "$(dirname "$0")/lib.sh"
+venv=$(venv_dir "$1")
 port=${OTTER_DB_PORT:-13307}
 export OTTER_DB_PORT=$port
 db="$root/scripts/mariadb.sh"

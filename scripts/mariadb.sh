@@ -13,7 +13,7 @@
 # The server offers TLS with a certificate for 127.0.0.1 from a test CA made at first start
 # ($OTTER_DB_DIR/tls: ca.pem, and other-ca.pem, a CA that did not sign it); account otter_tls
 # (password in client.cnf's) must use TLS.
-set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 
 PORT=${OTTER_DB_PORT:-13306}
 DIR=${OTTER_DB_DIR:-${TMPDIR:-/tmp}/otter-ha-mariadb-$PORT}
@@ -21,8 +21,6 @@ USER_NAME=otter_test
 USER_PASSWORD=${OTTER_DB_PASSWORD:-otter-test-secret}
 CNF=$DIR/my.cnf
 CLIENT_CNF=$DIR/client.cnf
-
-log() { printf 'mariadb.sh: %s\n' "$*" >&2; }
 
 install() {
     if command -v mariadbd >/dev/null && command -v mariadb >/dev/null; then

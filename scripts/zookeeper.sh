@@ -9,15 +9,13 @@
 #   scripts/zookeeper.sh dir        the folder the server lives in
 #
 # Environment: OTTER_ZK_PORT (default 12181), OTTER_ZK_DIR (default: a folder in $TMPDIR named after the port).
-set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 
 PORT=${OTTER_ZK_PORT:-12181}
 DIR=${OTTER_ZK_DIR:-${TMPDIR:-/tmp}/otter-ha-zookeeper-$PORT}
 CFG=$DIR/zoo.cfg
 PID_FILE=$DIR/zookeeper.pid
 JARS=/usr/share/java
-
-log() { printf 'zookeeper.sh: %s\n' "$*" >&2; }
 
 install() {
     if [ -r "$JARS/zookeeper.jar" ] && command -v java >/dev/null; then
