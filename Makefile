@@ -37,7 +37,7 @@ CHECKS ?= self-check sanity lint changelog-lint docs units integration build-che
 test: venv ## every check CI runs (CHECKS=... narrows), each timed, with a pass/fail summary
 	scripts/run-checks.sh $(CHECKS)
 
-self-check: ## the Makefile and scripts check themselves: make help lists every target (seconds, no server)
+self-check: ## the Makefile and scripts check themselves (make help complete, build pin), seconds, no server
 	scripts/self-check.sh
 
 sanity: venv ## ansible-test sanity (shellcheck, pylint, validate-modules, ...) on a copy of the tree
@@ -49,9 +49,15 @@ lint: venv ## ansible-lint, production profile
 docs: venv ## every module and role page renders with ansible-doc; antsibull-docs lint
 	scripts/docs-check.sh $(VENV)
 
-# The collection tarball, in dist/.
-build: venv ## the collection tarball, in dist/
-	$(BIN)/ansible-galaxy collection build --force --output-path dist .
+# The collection tarball, in dist/. It needs ansible-galaxy only: the test venv's when there is one, else a
+# light venv with nothing but ansible-core ($(BUILD_REQUIREMENTS), about 20 s the first time).
+BUILD_REQUIREMENTS ?= tests/requirements-build.txt
+BUILD_VENV ?= $(if $(wildcard $(BIN)/ansible-galaxy),$(VENV),.venv-build)
+build: $(BUILD_VENV)/bin/ansible-galaxy ## the collection tarball, in dist/ (needs ansible-core only, not the test venv)
+	$(BUILD_VENV)/bin/ansible-galaxy collection build --force --output-path dist .
+.venv-build/bin/ansible-galaxy: $(BUILD_REQUIREMENTS) scripts/venv.sh
+	scripts/venv.sh .venv-build $(PYTHON_VERSION) $(BUILD_REQUIREMENTS)
+	@touch $@
 
 # Build, install the tarball into an empty collections path and run otter.ha.ha from it.
 build-check: venv db ## build the tarball, install it into an empty path and run otter.ha.ha from it, twice
@@ -111,4 +117,4 @@ clean: ## stop and delete the throwaway servers, the venvs, dist/ and test outpu
 	-OTTER_DB_PORT=$(TEST_DB_PORT) scripts/mariadb.sh destroy
 	-OTTER_DB_PORT=$(DEMO_DB_PORT) scripts/mariadb.sh destroy
 	-OTTER_ZK_PORT=$(TEST_ZK_PORT) scripts/zookeeper.sh destroy
-	rm -rf $(VENV) .venv-newest .venv-bench dist .state tests/output tests/integration/integration_config.yml
+	rm -rf $(VENV) .venv-newest .venv-bench .venv-build dist .state tests/output tests/integration/integration_config.yml

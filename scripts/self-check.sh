@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make self-check: the Makefile and the scripts check themselves, in a few seconds and without any server.
 #   - `make help` lists every target of the Makefile, and every target is .PHONY;
+#   - make build's light venv (tests/requirements-build.txt) pins the ansible-core of tests/requirements-dev.txt;
 #   scripts/self-check.sh
 source "$(dirname "$0")/lib.sh"
 cd "$root"
@@ -22,5 +23,11 @@ stale=$(comm -13 <(echo "$targets") <(echo "$listed"))
 [ -z "$stale" ] || fail "make help lists targets that do not exist: $(echo "$stale" | paste -sd' ' -)"
 unphony=$(comm -23 <(echo "$targets") <(echo "$phony"))
 [ -z "$unphony" ] || fail "not in .PHONY: $(echo "$unphony" | paste -sd' ' -)"
+
+# make build's light venv pins the ansible-core the tests use.
+pin() { grep -E '^ansible-core[=<>~ ]' "$1" || true; }
+[ -n "$(pin tests/requirements-build.txt)" ] && [ "$(pin tests/requirements-build.txt)" = "$(pin tests/requirements-dev.txt)" ] \
+    || fail "tests/requirements-build.txt pins '$(pin tests/requirements-build.txt)', tests/requirements-dev.txt '$(pin tests/requirements-dev.txt)': make them equal"
+
 [ "$failed" = 0 ] || exit 1
-echo "self-check: make help lists all $(wc -l <<<"$targets") targets"
+echo "self-check: make help lists all $(wc -l <<<"$targets") targets; make build pins $(pin tests/requirements-dev.txt) as the tests do"
