@@ -6,6 +6,9 @@
 source "$(dirname "$0")/lib.sh"
 venv=$(venv_dir "$1")
 shift
+if [ "${1:-}" = sanity ] && ! command -v shellcheck >/dev/null; then
+    die "shellcheck is not installed, and ansible-test sanity would skip its shellcheck test: apt-get install shellcheck"
+fi
 python="$venv/bin/python"
 pyver=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 

@@ -13,7 +13,7 @@ rm -rf "$work" && mkdir -p "$work/dist" "$work/collections" "$work/run" "$work/h
 # Build from a copy of what git would track, so local venvs and caches cannot leak in by accident
 # and build_ignore is tested on its own.
 tree=$("$root/scripts/collection-tree.sh" "$work/src")
-for leftover in .venv tests/output .pytest_cache; do mkdir -p "$tree/$leftover" && touch "$tree/$leftover/marker"; done
+for leftover in .venv .venv-build tests/output .pytest_cache .ansible dist; do mkdir -p "$tree/$leftover" && touch "$tree/$leftover/marker"; done
 ansible-galaxy collection build "$tree" --output-path "$work/dist" >/dev/null
 tarball=$(ls "$work/dist"/otter-ha-*.tar.gz)
 echo "built $(basename "$tarball") ($(du -k "$tarball" | cut -f1) KiB)"
@@ -22,7 +22,7 @@ listing=$(tar -tzf "$tarball")
 for must in MANIFEST.json FILES.json plugins/modules/otter_pipeline_nodes.py roles/node_ha/meta/argument_specs.yml playbooks/ha.yml meta/runtime.yml; do
     grep -qx "$must" <<<"$listing" || { echo "build-check: $must is missing from the tarball" >&2; exit 1; }
 done
-if grep -E '(^|/)(\.venv[^/]*|tests/output|\.pytest_cache|__pycache__|\.state|\.git|bench|scripts)(/|$)|\.pyc$' <<<"$listing"; then
+if grep -E '(^|/)(\.venv[^/]*|tests/output|\.pytest_cache|__pycache__|\.state|\.git|\.gitignore|\.ci|\.ansible|\.ansible-lint|\.shellcheckrc|bench|scripts|dist)(/|$)|^Makefile$|integration_config\.yml$|\.pyc$|\.tar\.gz$' <<<"$listing"; then
     echo "build-check: the tarball holds files that do not belong in a release (listed above)" >&2
     exit 1
 fi

@@ -41,7 +41,7 @@ export ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0
 run_playbook() {
     ansible-playbook -i "$root/examples/inventory.yml" "$root/playbooks/ha.yml" \
         -e otter_db_port="$port" -e otter_db_password="$password" -e otter_nodes_root="$state/nodes" \
-        -e node_ha_backup_dir="$state/backups" "$@"
+        -e node_ha_backup_dir="$state/backups"
 }
 
 say "ansible-playbook playbooks/ha.yml (first run: registers nodes, writes conf/nid, converges, verifies)"

@@ -83,8 +83,7 @@ CNF
             >"$DIR/install-db.log" 2>&1 || { cat "$DIR/install-db.log" >&2; exit 1; }
     fi
     nohup setsid mariadbd --defaults-file="$CNF" >>"$DIR/mariadbd.out" 2>&1 < /dev/null &
-    local i
-    for i in $(seq 1 150); do
+    for _ in $(seq 1 150); do
         if mariadb-admin --defaults-file="$CNF" --socket="$DIR/mariadbd.sock" -uroot ping >/dev/null 2>&1; then
             break
         fi
@@ -120,8 +119,7 @@ stop() {
         local pid
         pid=$(cat "$DIR/mariadbd.pid")
         kill "$pid"
-        local i
-        for i in $(seq 1 100); do
+        for _ in $(seq 1 100); do
             kill -0 "$pid" 2>/dev/null || return 0
             sleep 0.1
         done

@@ -26,8 +26,9 @@ unphony=$(comm -23 <(echo "$targets") <(echo "$phony"))
 
 # make build's light venv pins the ansible-core the tests use.
 pin() { grep -E '^ansible-core[=<>~ ]' "$1" || true; }
-[ -n "$(pin tests/requirements-build.txt)" ] && [ "$(pin tests/requirements-build.txt)" = "$(pin tests/requirements-dev.txt)" ] \
-    || fail "tests/requirements-build.txt pins '$(pin tests/requirements-build.txt)', tests/requirements-dev.txt '$(pin tests/requirements-dev.txt)': make them equal"
+if [ -z "$(pin tests/requirements-build.txt)" ] || [ "$(pin tests/requirements-build.txt)" != "$(pin tests/requirements-dev.txt)" ]; then
+    fail "tests/requirements-build.txt pins '$(pin tests/requirements-build.txt)', tests/requirements-dev.txt '$(pin tests/requirements-dev.txt)': make them equal"
+fi
 
 [ "$failed" = 0 ] || exit 1
 echo "self-check: make help lists all $(wc -l <<<"$targets") targets; make build pins $(pin tests/requirements-dev.txt) as the tests do"

@@ -66,14 +66,14 @@ clientPortAddress=127.0.0.1
 admin.enableServer=false
 4lw.commands.whitelist=ruok,srvr,stat,mntr
 CFG
-    local classpath
-    classpath=$(ls "$JARS"/zookeeper.jar "$JARS"/zookeeper-jute.jar "$JARS"/slf4j-api.jar "$JARS"/slf4j-simple.jar \
-        2>/dev/null | paste -sd: -)
+    local classpath='' jar
+    for jar in zookeeper zookeeper-jute slf4j-api slf4j-simple; do
+        if [ -e "$JARS/$jar.jar" ]; then classpath=${classpath:+$classpath:}$JARS/$jar.jar; fi
+    done
     nohup setsid java -Xmx256m -cp "$classpath" org.apache.zookeeper.server.ZooKeeperServerMain "$CFG" \
         >>"$DIR/zookeeper.log" 2>&1 < /dev/null &
     echo $! > "$PID_FILE"
-    local i
-    for i in $(seq 1 100); do
+    for _ in $(seq 1 100); do
         if srvr 2>/dev/null | grep -q '^Mode: standalone'; then
             log "ZooKeeper $(srvr | sed -n 's/^Zookeeper version: \([^-,]*\).*/\1/p') on 127.0.0.1:$PORT ($DIR)"
             return
@@ -91,8 +91,7 @@ stop() {
         local pid
         pid=$(cat "$PID_FILE")
         kill "$pid"
-        local i
-        for i in $(seq 1 100); do
+        for _ in $(seq 1 100); do
             kill -0 "$pid" 2>/dev/null || break
             sleep 0.1
         done
