@@ -67,7 +67,7 @@ admin.enableServer=false
 4lw.commands.whitelist=ruok,srvr,stat,mntr
 CFG
     local classpath='' jar
-    for jar in zookeeper zookeeper-jute slf4j-api slf4j-simple; do
+    for jar in slf4j-api slf4j-simple zookeeper-jute zookeeper; do   # the order `ls` gave before
         if [ -e "$JARS/$jar.jar" ]; then classpath=${classpath:+$classpath:}$JARS/$jar.jar; fi
     done
     nohup setsid java -Xmx256m -cp "$classpath" org.apache.zookeeper.server.ZooKeeperServerMain "$CFG" \
