@@ -37,7 +37,7 @@ CHECKS ?= self-check sanity lint changelog-lint docs units integration build-che
 test: venv ## every check CI runs (CHECKS=... narrows), each timed, with a pass/fail summary
 	scripts/run-checks.sh $(CHECKS)
 
-self-check: ## the Makefile and scripts check themselves (make help complete, build pin), seconds, no server
+self-check: ## the Makefile and scripts check themselves (make help complete, build pin, port refusals); seconds, no server
 	scripts/self-check.sh
 
 sanity: venv ## ansible-test sanity (shellcheck, pylint, validate-modules, ...) on a copy of the tree
@@ -61,7 +61,7 @@ build: $(BUILD_VENV)/bin/ansible-galaxy ## the collection tarball, in dist/ (nee
 
 # Build, install the tarball into an empty collections path and run otter.ha.ha from it.
 build-check: venv db ## build the tarball, install it into an empty path and run otter.ha.ha from it, twice
-	scripts/build-check.sh $(VENV) $(TEST_DB_PORT)
+	OTTER_DB_PORT_VAR=TEST_DB_PORT scripts/build-check.sh $(VENV) $(TEST_DB_PORT)
 
 # Sanity, unit and integration tests again on the newest ansible-core line (Python 3.12). To keep
 # `make test` within CI's budget this line runs the integration suite on our schema fixture only;
@@ -81,14 +81,14 @@ units: venv ## unit tests (ansible-test units)
 	scripts/ansible-test.sh $(VENV) units --local --color no
 
 db: ## start the test MariaDB on 127.0.0.1:TEST_DB_PORT
-	OTTER_DB_PORT=$(TEST_DB_PORT) scripts/mariadb.sh start
+	OTTER_DB_PORT=$(TEST_DB_PORT) OTTER_DB_PORT_VAR=TEST_DB_PORT scripts/mariadb.sh start
 
 db-stop: ## stop the test MariaDB (its data stays until make clean)
-	OTTER_DB_PORT=$(TEST_DB_PORT) scripts/mariadb.sh stop
+	OTTER_DB_PORT=$(TEST_DB_PORT) OTTER_DB_PORT_VAR=TEST_DB_PORT scripts/mariadb.sh stop
 
 # A throwaway ZooKeeper on 127.0.0.1:$(TEST_ZK_PORT) for the live (node stand-in) tests.
 zk: ## start the test ZooKeeper on 127.0.0.1:TEST_ZK_PORT
-	OTTER_ZK_PORT=$(TEST_ZK_PORT) scripts/zookeeper.sh start
+	OTTER_ZK_PORT=$(TEST_ZK_PORT) OTTER_ZK_PORT_VAR=TEST_ZK_PORT scripts/zookeeper.sh start
 
 integration-config: db zk ## write tests/integration/integration_config.yml for the running test servers
 	OTTER_ZK_PORT=$(TEST_ZK_PORT) scripts/integration-config.sh $(TEST_DB_PORT) $(UPSTREAM_SCHEMA) > $(INTEGRATION_CONFIG)
@@ -98,23 +98,23 @@ integration: venv integration-config ## integration tests against the test Maria
 	OTTER_INTEGRATION_CONFIG=$(abspath $(INTEGRATION_CONFIG)) scripts/ansible-test.sh $(VENV) integration --local --color no $(TARGETS)
 
 demo: venv ## throwaway MariaDB on DEMO_DB_PORT with an Otter schema and a channel, then playbooks/ha.yml twice
-	OTTER_DB_PORT=$(DEMO_DB_PORT) scripts/demo.sh $(VENV)
+	OTTER_DB_PORT=$(DEMO_DB_PORT) OTTER_DB_PORT_VAR=DEMO_DB_PORT scripts/demo.sh $(VENV)
 
 demo-stop: ## stop the demo MariaDB and delete its files
-	OTTER_DB_PORT=$(DEMO_DB_PORT) scripts/mariadb.sh destroy
+	OTTER_DB_PORT=$(DEMO_DB_PORT) OTTER_DB_PORT_VAR=DEMO_DB_PORT scripts/mariadb.sh destroy
 
 # Parallel runs, killed connections and server restarts against an own MariaDB on 127.0.0.1:$(STRESS_DB_PORT),
 # about 75 s; tests/stress/stress.py --help for the counts.
 STRESS_DB_PORT ?= 13358
 stress: venv ## parallel runs, killed connections and server restarts on STRESS_DB_PORT (about 75 s)
-	STRESS_DB_PORT=$(STRESS_DB_PORT) $(BIN)/python tests/stress/stress.py --strict-commit-wording
+	STRESS_DB_PORT=$(STRESS_DB_PORT) OTTER_DB_PORT_VAR=STRESS_DB_PORT $(BIN)/python tests/stress/stress.py --strict-commit-wording
 
 # Not part of `make test`: own venv (.venv-bench) and MariaDB on 127.0.0.1:13308, a few minutes; see bench/README.md.
 bench: ## benchmark (not in make test): own venv and MariaDB on 13308, a few minutes
 	bench/run.sh
 
 clean: ## stop and delete the throwaway servers, the venvs, dist/ and test output
-	-OTTER_DB_PORT=$(TEST_DB_PORT) scripts/mariadb.sh destroy
-	-OTTER_DB_PORT=$(DEMO_DB_PORT) scripts/mariadb.sh destroy
-	-OTTER_ZK_PORT=$(TEST_ZK_PORT) scripts/zookeeper.sh destroy
+	-OTTER_DB_PORT=$(TEST_DB_PORT) OTTER_DB_PORT_VAR=TEST_DB_PORT scripts/mariadb.sh destroy
+	-OTTER_DB_PORT=$(DEMO_DB_PORT) OTTER_DB_PORT_VAR=DEMO_DB_PORT scripts/mariadb.sh destroy
+	-OTTER_ZK_PORT=$(TEST_ZK_PORT) OTTER_ZK_PORT_VAR=TEST_ZK_PORT scripts/zookeeper.sh destroy
 	rm -rf $(VENV) .venv-newest .venv-bench .venv-build dist .state tests/output tests/integration/integration_config.yml

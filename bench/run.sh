@@ -7,7 +7,7 @@
 # OTTER_BENCH_KEEP_DB=1 keeps the server and the generated files for inspection.
 source "$(dirname "$0")/../scripts/lib.sh"
 venv=${OTTER_BENCH_VENV:-$root/.venv-bench}
-export OTTER_DB_PORT=${OTTER_BENCH_DB_PORT:-13308}
+export OTTER_DB_PORT=${OTTER_BENCH_DB_PORT:-13308} OTTER_DB_PORT_VAR=OTTER_BENCH_DB_PORT
 db="$root/scripts/mariadb.sh"
 
 "$root/scripts/venv.sh" "$venv" 3.11 "$root/bench/requirements.txt"
