@@ -19,7 +19,7 @@ tarball=$(ls "$work/dist"/otter-ha-*.tar.gz)
 echo "built $(basename "$tarball") ($(du -k "$tarball" | cut -f1) KiB)"
 
 listing=$(tar -tzf "$tarball")
-for must in MANIFEST.json FILES.json plugins/modules/otter_pipeline_nodes.py roles/node_ha/meta/argument_specs.yml playbooks/ha.yml meta/runtime.yml; do
+for must in MANIFEST.json FILES.json LICENSE README.md roles/node_ha/README.md plugins/modules/otter_pipeline_nodes.py roles/node_ha/meta/argument_specs.yml playbooks/ha.yml meta/runtime.yml; do
     grep -qx "$must" <<<"$listing" || { echo "build-check: $must is missing from the tarball" >&2; exit 1; }
 done
 if grep -E '(^|/)(\.venv[^/]*|tests/output|\.pytest_cache|__pycache__|\.state|\.git|\.gitignore|\.ci|\.ansible|\.ansible-lint|\.shellcheckrc|bench|scripts|dist)(/|$)|^Makefile$|integration_config\.yml$|\.pyc$|\.tar\.gz$' <<<"$listing"; then
