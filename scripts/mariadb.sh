@@ -107,7 +107,7 @@ CNF
         sleep 0.2
     done
     if ! mariadb-admin --defaults-file="$CNF" --socket="$DIR/mariadbd.sock" -uroot ping >/dev/null 2>&1; then
-        if tail -n +"$((errors_before + 1))" "$DIR/mariadbd.err" 2>/dev/null | grep -q 'Address already in use'; then
+        if grep -q 'Address already in use' < <(tail -n +"$((errors_before + 1))" "$DIR/mariadbd.err" 2>/dev/null); then
             die "port $PORT is in use by another program (it took the port while this server started); set $PORT_VAR to a free port"
         fi
         log "server did not start; its log:"

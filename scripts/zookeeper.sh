@@ -95,7 +95,7 @@ CFG
         running || break
         sleep 0.2
     done
-    if tail -n +"$((log_before + 1))" "$DIR/zookeeper.log" 2>/dev/null | grep -q 'Address already in use'; then
+    if grep -q 'Address already in use' < <(tail -n +"$((log_before + 1))" "$DIR/zookeeper.log" 2>/dev/null); then
         die "port $PORT is in use by another program (it took the port while this server started); set $PORT_VAR to a free port"
     fi
     log "server did not start; its log:"
