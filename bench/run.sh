@@ -5,10 +5,9 @@
 #   bench/run.sh [bench.py options]     e.g. bench/run.sh --channels 1,50 --no-readme
 # Environment: OTTER_BENCH_DB_PORT (default 13308), OTTER_BENCH_VENV (default .venv-bench),
 # OTTER_BENCH_KEEP_DB=1 keeps the server and the generated files for inspection.
-set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/../scripts/lib.sh"
 venv=${OTTER_BENCH_VENV:-$root/.venv-bench}
-export OTTER_DB_PORT=${OTTER_BENCH_DB_PORT:-13308}
+export OTTER_DB_PORT=${OTTER_BENCH_DB_PORT:-13308} OTTER_DB_PORT_VAR=OTTER_BENCH_DB_PORT
 db="$root/scripts/mariadb.sh"
 
 "$root/scripts/venv.sh" "$venv" 3.11 "$root/bench/requirements.txt"

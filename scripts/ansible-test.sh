@@ -3,10 +3,12 @@
 #   scripts/ansible-test.sh VENV sanity|units|integration [ARGS...]
 # The integration config (not in git) is copied along: $OTTER_INTEGRATION_CONFIG, or else
 # tests/integration/integration_config.yml when it exists.
-set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-venv=$(cd "$1" && pwd)
+source "$(dirname "$0")/lib.sh"
+venv=$(venv_dir "$1")
 shift
+if [ "${1:-}" = sanity ] && ! command -v shellcheck >/dev/null; then
+    die "shellcheck is not installed, and ansible-test sanity would skip its shellcheck test: apt-get install shellcheck"
+fi
 python="$venv/bin/python"
 pyver=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 
@@ -21,7 +23,7 @@ if [ -n "$pip_version" ] && [ ! -f "$cache" ]; then
 fi
 
 # Outside the checkout: inside it, ansible-test would ask git for the file list, and git ignores the copy.
-work="${TMPDIR:-/tmp}/otter-ha-ansible-test-$(printf '%s' "$root" | cksum | cut -d' ' -f1)-$pyver"
+work="$(work_dir ansible-test)-$pyver"
 tree=$("$root/scripts/collection-tree.sh" "$work")
 config=${OTTER_INTEGRATION_CONFIG:-$root/tests/integration/integration_config.yml}
 if [ -f "$config" ]; then

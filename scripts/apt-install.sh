@@ -3,7 +3,7 @@
 # own servers on other ports): a policy-rc.d that refuses is put in place for the install when
 # the machine has none.
 #   scripts/apt-install.sh PACKAGE...
-set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 [ $# -gt 0 ] || exit 0
 added_policy=
 if [ ! -e /usr/sbin/policy-rc.d ]; then

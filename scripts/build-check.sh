@@ -3,27 +3,26 @@
 # collections path and run `ansible-playbook otter.ha.ha` from it (nothing from the checkout on the
 # path) against the test MariaDB, twice; the second run must change nothing.
 #   scripts/build-check.sh VENV DB_PORT
-set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-venv=$(cd "$1" && pwd)
+source "$(dirname "$0")/lib.sh"
+venv=$(venv_dir "$1")
 port=$2
 export PATH="$venv/bin:$PATH" ANSIBLE_NOCOLOR=1
-work="${TMPDIR:-/tmp}/otter-ha-build-$(printf '%s' "$root" | cksum | cut -d' ' -f1)"
+work=$(work_dir build)
 rm -rf "$work" && mkdir -p "$work/dist" "$work/collections" "$work/run" "$work/homes/node-a/conf" "$work/homes/node-b/conf"
 
 # Build from a copy of what git would track, so local venvs and caches cannot leak in by accident
 # and build_ignore is tested on its own.
 tree=$("$root/scripts/collection-tree.sh" "$work/src")
-for leftover in .venv tests/output .pytest_cache; do mkdir -p "$tree/$leftover" && touch "$tree/$leftover/marker"; done
+for leftover in .venv .venv-build tests/output .pytest_cache .ansible dist; do mkdir -p "$tree/$leftover" && touch "$tree/$leftover/marker"; done
 ansible-galaxy collection build "$tree" --output-path "$work/dist" >/dev/null
 tarball=$(ls "$work/dist"/otter-ha-*.tar.gz)
 echo "built $(basename "$tarball") ($(du -k "$tarball" | cut -f1) KiB)"
 
 listing=$(tar -tzf "$tarball")
-for must in MANIFEST.json FILES.json plugins/modules/otter_pipeline_nodes.py roles/node_ha/meta/argument_specs.yml playbooks/ha.yml meta/runtime.yml; do
+for must in MANIFEST.json FILES.json LICENSE README.md roles/node_ha/README.md plugins/modules/otter_pipeline_nodes.py roles/node_ha/meta/argument_specs.yml playbooks/ha.yml meta/runtime.yml; do
     grep -qx "$must" <<<"$listing" || { echo "build-check: $must is missing from the tarball" >&2; exit 1; }
 done
-if grep -E '(^|/)(\.venv[^/]*|tests/output|\.pytest_cache|__pycache__|\.state|\.git|bench|scripts)(/|$)|\.pyc$' <<<"$listing"; then
+if grep -E '(^|/)(\.venv[^/]*|tests/output|\.pytest_cache|__pycache__|\.state|\.git|\.gitignore|\.ci|\.ansible|\.ansible-lint|\.shellcheckrc|bench|scripts|dist)(/|$)|^Makefile$|integration_config\.yml$|\.pyc$|\.tar\.gz$' <<<"$listing"; then
     echo "build-check: the tarball holds files that do not belong in a release (listed above)" >&2
     exit 1
 fi

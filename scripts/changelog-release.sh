@@ -3,9 +3,8 @@
 # antsibull-changelog asks ansible-doc about the collection's plugins, so the checkout is made
 # visible to it as otter.ha for the duration.
 #   scripts/changelog-release.sh VENV
-set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-venv=$(cd "$1" && pwd)
+source "$(dirname "$0")/lib.sh"
+venv=$(venv_dir "$1")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/ansible_collections/otter"

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Copy the collection (the files git tracks or would track) to DEST/ansible_collections/otter/ha
 # and print that path. ansible-test insists on running from a real folder of that shape.
-set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/lib.sh"
 dest=$1
 tree="$dest/ansible_collections/otter/ha"
 rm -rf "$dest/ansible_collections"

@@ -2,9 +2,8 @@
 # make demo: a throwaway Otter manager database with a bidirectional channel as the manager UI
 # leaves it (one node per stage), then playbooks/ha.yml from examples/inventory.yml, twice.
 #   scripts/demo.sh VENV
-set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-venv=$(cd "$1" && pwd)
+source "$(dirname "$0")/lib.sh"
+venv=$(venv_dir "$1")
 port=${OTTER_DB_PORT:-13307}
 export OTTER_DB_PORT=$port
 db="$root/scripts/mariadb.sh"
@@ -42,7 +41,7 @@ export ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0
 run_playbook() {
     ansible-playbook -i "$root/examples/inventory.yml" "$root/playbooks/ha.yml" \
         -e otter_db_port="$port" -e otter_db_password="$password" -e otter_nodes_root="$state/nodes" \
-        -e node_ha_backup_dir="$state/backups" "$@"
+        -e node_ha_backup_dir="$state/backups"
 }
 
 say "ansible-playbook playbooks/ha.yml (first run: registers nodes, writes conf/nid, converges, verifies)"

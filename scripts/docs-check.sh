@@ -2,10 +2,9 @@
 # make docs: every module's and the role's documentation renders with ansible-doc, and
 # antsibull-docs finds nothing wrong in the collection's documentation.
 #   scripts/docs-check.sh VENV
-set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-venv=$(cd "$1" && pwd)
-work="${TMPDIR:-/tmp}/otter-ha-docs-$(printf '%s' "$root" | cksum | cut -d' ' -f1)"
+source "$(dirname "$0")/lib.sh"
+venv=$(venv_dir "$1")
+work=$(work_dir docs)
 tree=$("$root/scripts/collection-tree.sh" "$work")
 cd "$tree"
 export PATH="$venv/bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$work" ANSIBLE_NOCOLOR=1

@@ -3,8 +3,7 @@
 # integration targets learn where the test servers and fixtures are from these variables.
 #   scripts/integration-config.sh DB_PORT [UPSTREAM_SCHEMA]
 # The test ZooKeeper's port comes from OTTER_ZK_PORT (default 12181, as scripts/zookeeper.sh).
-set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/lib.sh"
 port=$1
 upstream=${2:-}
 db_dir=$(OTTER_DB_PORT=$port "$root/scripts/mariadb.sh" dir)

@@ -9,11 +9,14 @@
 #   scripts/mariadb.sh sql [ARGS...]      a mariadb client connected as the test account
 #
 # Environment: OTTER_DB_PORT (default 13306), OTTER_DB_DIR (default: a folder in $TMPDIR named
-# after the port). The test account is written to $OTTER_DB_DIR/client.cnf (a MySQL option file).
+# after the port), OTTER_DB_PORT_VAR (the setting a refusal tells to change, default OTTER_DB_PORT).
+# `start` refuses, at once, a port another program listens on and a folder another checkout made
+# ($OTTER_DB_DIR/owner); `stop` and `destroy` leave a server this checkout did not start alone.
+# The test account is written to $OTTER_DB_DIR/client.cnf (a MySQL option file).
 # The server offers TLS with a certificate for 127.0.0.1 from a test CA made at first start
 # ($OTTER_DB_DIR/tls: ca.pem, and other-ca.pem, a CA that did not sign it); account otter_tls
 # (password in client.cnf's) must use TLS.
-set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 
 PORT=${OTTER_DB_PORT:-13306}
 DIR=${OTTER_DB_DIR:-${TMPDIR:-/tmp}/otter-ha-mariadb-$PORT}
@@ -21,8 +24,7 @@ USER_NAME=otter_test
 USER_PASSWORD=${OTTER_DB_PASSWORD:-otter-test-secret}
 CNF=$DIR/my.cnf
 CLIENT_CNF=$DIR/client.cnf
-
-log() { printf 'mariadb.sh: %s\n' "$*" >&2; }
+PORT_VAR=${OTTER_DB_PORT_VAR:-OTTER_DB_PORT}
 
 install() {
     if command -v mariadbd >/dev/null && command -v mariadb >/dev/null; then
@@ -32,9 +34,16 @@ install() {
     "$(dirname "$0")/apt-install.sh" mariadb-server mariadb-client
 }
 
-running() {
-    [ -f "$DIR/mariadbd.pid" ] && kill -0 "$(cat "$DIR/mariadbd.pid")" 2>/dev/null
+# The pid of this folder's running server (a process that reused a stale pid is not it); empty when none runs.
+server_pid() {
+    local pid=''
+    [ -f "$DIR/mariadbd.pid" ] && pid=$(cat "$DIR/mariadbd.pid")
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [[ " $(pid_cmdline "$pid")" == *" --defaults-file=$CNF "* ]]; then
+        echo "$pid"
+    fi
 }
+
+running() { [ -n "$(server_pid)" ]; }
 
 make_certificates() {
     local tls=$DIR/tls
@@ -54,8 +63,10 @@ make_certificates() {
 }
 
 start() {
+    claim_server start "$DIR" "$PORT" "$(server_pid)" "$PORT_VAR"
     install
     mkdir -p "$DIR"
+    mark_server "$DIR" "$PORT"
     if running; then
         return
     fi
@@ -84,15 +95,21 @@ CNF
         mariadb-install-db --defaults-file="$CNF" --skip-test-db --auth-root-authentication-method=socket \
             >"$DIR/install-db.log" 2>&1 || { cat "$DIR/install-db.log" >&2; exit 1; }
     fi
+    local errors_before=0
+    [ -f "$DIR/mariadbd.err" ] && errors_before=$(wc -l < "$DIR/mariadbd.err")
     nohup setsid mariadbd --defaults-file="$CNF" >>"$DIR/mariadbd.out" 2>&1 < /dev/null &
-    local i
-    for i in $(seq 1 150); do
+    local pid=$!
+    for _ in $(seq 1 150); do
         if mariadb-admin --defaults-file="$CNF" --socket="$DIR/mariadbd.sock" -uroot ping >/dev/null 2>&1; then
             break
         fi
+        kill -0 "$pid" 2>/dev/null || break   # it gave up (a port taken since the check, a bad data folder...)
         sleep 0.2
     done
     if ! mariadb-admin --defaults-file="$CNF" --socket="$DIR/mariadbd.sock" -uroot ping >/dev/null 2>&1; then
+        if grep -q 'Address already in use' < <(tail -n +"$((errors_before + 1))" "$DIR/mariadbd.err" 2>/dev/null); then
+            die "port $PORT is in use by another program (it took the port while this server started); set $PORT_VAR to a free port"
+        fi
         log "server did not start; its log:"
         tail -n 30 "$DIR/mariadbd.err" >&2 || true
         exit 1
@@ -118,12 +135,12 @@ CNF
 }
 
 stop() {
-    if running; then
-        local pid
-        pid=$(cat "$DIR/mariadbd.pid")
+    local pid
+    pid=$(server_pid)
+    claim_server stop "$DIR" "$PORT" "$pid" "$PORT_VAR"
+    if [ -n "$pid" ]; then
         kill "$pid"
-        local i
-        for i in $(seq 1 100); do
+        for _ in $(seq 1 100); do
             kill -0 "$pid" 2>/dev/null || return 0
             sleep 0.1
         done
@@ -151,5 +168,5 @@ case "${1:-}" in
     load) shift; [ $# -ge 2 ] || { log "usage: load DB FILE..."; exit 2; }; load "$@" ;;
     sql) shift; exec mariadb --defaults-file="$CLIENT_CNF" "$@" ;;
     dir) echo "$DIR" ;;
-    *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,/^source/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2 ;;
 esac

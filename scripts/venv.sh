@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Create (or refresh) a virtual environment with the pinned test tools.
 #   scripts/venv.sh VENV_DIR PYTHON_VERSION REQUIREMENTS_FILE
-set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 venv=$1 version=$2 requirements=$3
 stamp="$venv/.requirements"
 if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && cmp -s "$requirements" "$stamp"; then

@@ -8,16 +8,17 @@
 #   scripts/zookeeper.sh status     `srvr` of the running server
 #   scripts/zookeeper.sh dir        the folder the server lives in
 #
-# Environment: OTTER_ZK_PORT (default 12181), OTTER_ZK_DIR (default: a folder in $TMPDIR named after the port).
-set -euo pipefail
+# Environment: OTTER_ZK_PORT (default 12181), OTTER_ZK_DIR (default: a folder in $TMPDIR named after the port),
+# OTTER_ZK_PORT_VAR (the setting a refusal tells to change, default OTTER_ZK_PORT). As scripts/mariadb.sh,
+# `start` refuses a port another program listens on and a folder another checkout made ($OTTER_ZK_DIR/owner).
+source "$(dirname "$0")/lib.sh"
 
 PORT=${OTTER_ZK_PORT:-12181}
 DIR=${OTTER_ZK_DIR:-${TMPDIR:-/tmp}/otter-ha-zookeeper-$PORT}
 CFG=$DIR/zoo.cfg
 PID_FILE=$DIR/zookeeper.pid
 JARS=/usr/share/java
-
-log() { printf 'zookeeper.sh: %s\n' "$*" >&2; }
+PORT_VAR=${OTTER_ZK_PORT_VAR:-OTTER_ZK_PORT}
 
 install() {
     if [ -r "$JARS/zookeeper.jar" ] && command -v java >/dev/null; then
@@ -29,9 +30,16 @@ install() {
     "$(dirname "$0")/apt-install.sh" "${packages[@]}"
 }
 
-running() {
-    [ -f "$PID_FILE" ] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null
+# The pid of this folder's running server (a process that reused a stale pid is not it); empty when none runs.
+server_pid() {
+    local pid=''
+    [ -f "$PID_FILE" ] && pid=$(cat "$PID_FILE")
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [[ " $(pid_cmdline "$pid")" == *" $CFG "* ]]; then
+        echo "$pid"
+    fi
 }
+
+running() { [ -n "$(server_pid)" ]; }
 
 # The four-letter word `srvr`, answered only once the server serves clients.
 srvr() {
@@ -53,8 +61,10 @@ PY
 }
 
 start() {
+    claim_server start "$DIR" "$PORT" "$(server_pid)" "$PORT_VAR"
     install
     mkdir -p "$DIR/data"
+    mark_server "$DIR" "$PORT"
     if running; then
         return
     fi
@@ -68,14 +78,16 @@ clientPortAddress=127.0.0.1
 admin.enableServer=false
 4lw.commands.whitelist=ruok,srvr,stat,mntr
 CFG
-    local classpath
-    classpath=$(ls "$JARS"/zookeeper.jar "$JARS"/zookeeper-jute.jar "$JARS"/slf4j-api.jar "$JARS"/slf4j-simple.jar \
-        2>/dev/null | paste -sd: -)
+    local classpath='' jar
+    for jar in slf4j-api slf4j-simple zookeeper-jute zookeeper; do   # the order `ls` gave before
+        if [ -e "$JARS/$jar.jar" ]; then classpath=${classpath:+$classpath:}$JARS/$jar.jar; fi
+    done
+    local log_before=0
+    [ -f "$DIR/zookeeper.log" ] && log_before=$(wc -l < "$DIR/zookeeper.log")
     nohup setsid java -Xmx256m -cp "$classpath" org.apache.zookeeper.server.ZooKeeperServerMain "$CFG" \
         >>"$DIR/zookeeper.log" 2>&1 < /dev/null &
     echo $! > "$PID_FILE"
-    local i
-    for i in $(seq 1 100); do
+    for _ in $(seq 1 100); do
         if srvr 2>/dev/null | grep -q '^Mode: standalone'; then
             log "ZooKeeper $(srvr | sed -n 's/^Zookeeper version: \([^-,]*\).*/\1/p') on 127.0.0.1:$PORT ($DIR)"
             return
@@ -83,18 +95,21 @@ CFG
         running || break
         sleep 0.2
     done
+    if grep -q 'Address already in use' < <(tail -n +"$((log_before + 1))" "$DIR/zookeeper.log" 2>/dev/null); then
+        die "port $PORT is in use by another program (it took the port while this server started); set $PORT_VAR to a free port"
+    fi
     log "server did not start; its log:"
     tail -n 30 "$DIR/zookeeper.log" >&2 || true
     exit 1
 }
 
 stop() {
-    if running; then
-        local pid
-        pid=$(cat "$PID_FILE")
+    local pid
+    pid=$(server_pid)
+    claim_server stop "$DIR" "$PORT" "$pid" "$PORT_VAR"
+    if [ -n "$pid" ]; then
         kill "$pid"
-        local i
-        for i in $(seq 1 100); do
+        for _ in $(seq 1 100); do
             kill -0 "$pid" 2>/dev/null || break
             sleep 0.1
         done
@@ -110,5 +125,5 @@ case "${1:-}" in
     destroy) stop; rm -rf "$DIR" ;;
     status) srvr ;;
     dir) echo "$DIR" ;;
-    *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,/^source/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2 ;;
 esac

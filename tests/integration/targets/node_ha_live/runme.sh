@@ -15,6 +15,8 @@ fails() { # fails LOG PLAYBOOK ARGS...: the run fails; its output is in $OUTPUT_
     if run "$@" > "$log" 2>&1; then cat "$log"; echo "expected a failure" >&2; exit 1; fi
 }
 has() { grep -qF -- "$2" "$OUTPUT_DIR/$1" || { cat "$OUTPUT_DIR/$1"; echo "missing: $2" >&2; exit 1; }; }
+# lacks LOG TEXT: TEXT is not in the log (a bare `! grep` would never trip set -e).
+lacks() { if grep -qF -- "$2" "$OUTPUT_DIR/$1"; then cat "$OUTPUT_DIR/$1"; echo "unexpected: $2" >&2; exit 1; fi; }
 
 run setup.yml
 zk reset
@@ -29,7 +31,7 @@ export MANAGER_URL
 run otter.ha.ha "$@" | tee "$OUTPUT_DIR/apply.log"
 [ "$(manager_ops | tr '\n' ' ')" = "stop 1 start 1 " ]
 has apply.log 'live: 3 pipeline(s) each run SELECT on one node with a standby, 2 channel(s) START, 2 node(s) alive'
-! grep -q 'pending:' "$OUTPUT_DIR/apply.log"
+lacks apply.log 'pending:'
 
 # Second run: nothing changes, no channel is touched.
 run otter.ha.ha "$@" | tee "$OUTPUT_DIR/again.log"

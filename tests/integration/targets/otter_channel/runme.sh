@@ -23,7 +23,8 @@ start_node 1 1:1 1:2
 start_manager
 
 case_ start_check --check
-[ -z "$(manager_ops)" ]                       # check mode sent no command
+ops=$(manager_ops)                             # (a failing manager_ops must not pass for "no command")
+[ -z "$ops" ]                                  # check mode sent no command
 case_ start
 [ "$(manager_ops)" = "start 1" ]
 case_ start_again                              # idempotent: reads the status, sends nothing

@@ -44,14 +44,14 @@ free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1",
 # start_manager: the manager API stand-in on a free port; MANAGER_URL and MANAGER_LOG say where.
 start_manager() {
     MANAGER_PORT=${MANAGER_PORT:-$(free_port)}
+    # shellcheck disable=SC2034  # for the runme.sh that sources this file
     MANAGER_URL=http://127.0.0.1:$MANAGER_PORT
     MANAGER_LOG=$STATE/manager-ops.jsonl
     touch "$MANAGER_LOG"
     "$PY" "$STANDINS/otter_manager_standin.py" --zk "$ZK" --port "$MANAGER_PORT" --log "$MANAGER_LOG" \
         >>"$STATE/manager.log" 2>&1 &
     echo $! > "$STATE/manager.pid"
-    local i
-    for i in $(seq 1 50); do
+    for _ in $(seq 1 50); do
         "$PY" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$MANAGER_PORT" \
             2>/dev/null && return 0
         sleep 0.1
