@@ -8,6 +8,8 @@ REQUIREMENTS ?= tests/requirements-dev.txt
 # The verbatim upstream Otter manager DDL, when a copy sits beside the checkout: the integration
 # suite then also runs against it (our own fixture is tests/fixtures/otter_schema.sql).
 UPSTREAM_SCHEMA ?= ../shared/otter/otter-manager-schema.sql
+# Real third-party manager-database seeds, when a copy sits beside the checkout: the fleet target loads them.
+REALWORLD ?= ../shared/otter/realworld
 
 TEST_DB_PORT ?= 13306
 TEST_ZK_PORT ?= 12181
@@ -91,7 +93,7 @@ zk: ## start the test ZooKeeper on 127.0.0.1:TEST_ZK_PORT
 	OTTER_ZK_PORT=$(TEST_ZK_PORT) OTTER_ZK_PORT_VAR=TEST_ZK_PORT scripts/zookeeper.sh start
 
 integration-config: db zk ## write tests/integration/integration_config.yml for the running test servers
-	OTTER_ZK_PORT=$(TEST_ZK_PORT) scripts/integration-config.sh $(TEST_DB_PORT) $(UPSTREAM_SCHEMA) > $(INTEGRATION_CONFIG)
+	OTTER_ZK_PORT=$(TEST_ZK_PORT) OTTER_REALWORLD=$(REALWORLD) scripts/integration-config.sh $(TEST_DB_PORT) $(UPSTREAM_SCHEMA) > $(INTEGRATION_CONFIG)
 
 # TARGETS narrows the run, e.g. make integration TARGETS=otter_node
 integration: venv integration-config ## integration tests against the test MariaDB and ZooKeeper (TARGETS=... narrows)

@@ -2,7 +2,8 @@
 # Print tests/integration/integration_config.yml: ansible-test strips the environment, so the
 # integration targets learn where the test servers and fixtures are from these variables.
 #   scripts/integration-config.sh DB_PORT [UPSTREAM_SCHEMA]
-# The test ZooKeeper's port comes from OTTER_ZK_PORT (default 12181, as scripts/zookeeper.sh).
+# The test ZooKeeper's port comes from OTTER_ZK_PORT (default 12181, as scripts/zookeeper.sh); the real
+# third-party seeds from OTTER_REALWORLD (a folder, optional).
 source "$(dirname "$0")/lib.sh"
 port=$1
 upstream=${2:-}
@@ -23,4 +24,8 @@ otter_test_schemas:
 YAML
 if [ -n "$upstream" ] && [ -r "$upstream" ]; then
     printf '  - name: upstream\n    file: %s\n' "$(cd "$(dirname "$upstream")" && pwd)/$(basename "$upstream")"
+fi
+realworld=${OTTER_REALWORLD:-}
+if [ -n "$realworld" ] && [ -d "$realworld" ]; then
+    printf 'otter_test_realworld: %s\n' "$(cd "$realworld" && pwd)"
 fi

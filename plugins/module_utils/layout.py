@@ -279,3 +279,47 @@ def rows_after(rows, plan):
     deleted = frozenset(plan.deletes)
     return ([r for r in rows if r.id not in deleted]
             + [Relation(None, pid, nid, loc, None, None) for pid, nid, loc in plan.inserts])
+
+
+def _referable(objects):
+    """{id: reference} naming each object by NAME where that is unambiguous under the reference rule
+    (the name names no other object and is not another object's ID), else by ID."""
+    counts = {}
+    for obj in objects:
+        counts[obj.name] = counts.get(obj.name, 0) + 1
+    ids = set(str(obj.id) for obj in objects)
+    return dict((obj.id, obj.name if counts[obj.name] == 1 and (obj.name not in ids or obj.name == str(obj.id))
+                 else str(obj.id)) for obj in objects)
+
+
+def declaration_of(pipelines, layout, nodes, every_pipeline):
+    """The current layout as declaration entries (the role's node_ha_layouts, otter_pipeline_nodes'
+    layouts): the pipelines grouped by identical node sets per location, each entry with state
+    exact, pipelines and nodes by name where the name is unambiguous, else by ID. Nodes missing from
+    NODE and locations without a node are left out (a converge with the entries removes the first
+    and leaves the second alone). Given back unchanged, the entries change nothing but those rows.
+
+    every_pipeline: all pipelines of the manager, to tell whether a pipeline's name is unique."""
+    node_refs = _referable(nodes)
+    pipeline_refs = _referable(every_pipeline)
+    groups = {}
+    for pipeline in sorted(pipelines, key=lambda p: p.id):
+        locations = layout[pipeline.id]
+        key = tuple((loc, tuple(sorted(set(n for n in locations.get(loc, []) if n in node_refs))))
+                    for loc in LOCATIONS)
+        groups.setdefault(key, []).append(pipeline)
+    entries = []
+    for key, members in sorted(groups.items(), key=lambda item: item[1][0].id):
+        sets = dict((loc, [node_refs[n] for n in node_ids]) for loc, node_ids in key if node_ids)
+        entry = dict(pipelines=[pipeline_refs[p.id] for p in members], state='exact')
+        if len(sets) == len(LOCATIONS) and len(set(tuple(v) for v in sets.values())) == 1:
+            entry['nodes'] = sets['SELECT']
+        else:
+            for location, option in OVERRIDES:
+                if location in sets:
+                    entry[option] = sets[location]
+            if len(sets) < len(LOCATIONS):
+                entry['locations'] = [loc for loc in LOCATIONS if loc in sets]
+        if sets:
+            entries.append(entry)
+    return entries

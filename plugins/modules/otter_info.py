@@ -205,6 +205,21 @@ pipelines:
       name: a-to-b
       channel: {id: 1, name: sync-ab}
       nodes: {SELECT: [1], EXTRACT: [1], LOAD: [2]}
+layouts:
+  description:
+    - The layout of the audited pipelines as declaration entries, ready to adopt - the role's C(node_ha_layouts),
+      M(otter.ha.otter_pipeline_nodes)'s O(otter.ha.otter_pipeline_nodes#module:layouts). Pipelines with the same
+      nodes per location share one entry with C(state=exact); pipelines and nodes are named where the name is
+      unambiguous, else given by ID.
+    - Given back unchanged, the entries change nothing, except that they remove rows of nodes missing from C(NODE)
+      and duplicate rows; locations without any node are left out of an entry (C(locations)).
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - pipelines: [a-to-b, b-to-a]
+      nodes: [node-a, node-b]
+      state: exact
 relations:
   description: The C(PIPELINE_NODE_RELATION) rows of the audited pipelines as stored, by row ID.
   returned: success
@@ -311,7 +326,7 @@ from ansible_collections.otter.ha.plugins.module_utils.audit import (
 from ansible_collections.otter.ha.plugins.module_utils.errors import RequestError
 from ansible_collections.otter.ha.plugins.module_utils.frame import run_module
 from ansible_collections.otter.ha.plugins.module_utils.layout import (
-    OVERRIDES, layout_of, pipelines_report, plan_layout, requested_nodes)
+    OVERRIDES, declaration_of, layout_of, pipelines_report, plan_layout, requested_nodes)
 from ansible_collections.otter.ha.plugins.module_utils.mysql import Database
 from ansible_collections.otter.ha.plugins.module_utils.objects import describe_node, parse_parameters
 from ansible_collections.otter.ha.plugins.module_utils.references import resolve, resolve_pipelines
@@ -365,6 +380,8 @@ def audit(module, requested, db):
     every = not (params['channel'] or params['pipeline'])
     pipelines = candidates if every else resolve_pipelines(params['channel'], params['pipeline'], channels, candidates)
     rows = read_relations(db, pipelines)
+    # Pipeline names are referable in a declaration only where they are unique in the whole manager.
+    all_pipelines = candidates if every else read_selection(db, None, None)[1]
 
     names = dict((n.id, n.name) for n in nodes)
     findings = audit_findings(pipelines, rows, names, params['min_nodes'])
@@ -374,13 +391,15 @@ def audit(module, requested, db):
                        for loc, (option, refs) in requested.items())
         plan = plan_layout([p.id for p in pipelines], rows, desired, params['expect']['state'], names)
         findings = sort_findings(findings + not_as_declared(pipelines, plan, rows, names))
+    layout = layout_of([p.id for p in pipelines], rows, valid_only=True)
     return dict(
         changed=False,
         ok=not findings,
+        layouts=declaration_of(pipelines, layout, nodes, all_pipelines),
         nodes=[dict(id=n.id, name=n.name, ip=n.ip, port=n.port, parameters=parse_parameters(n.parameters)[0] or None)
                for n in nodes],
         channels=channels_report(channels, pipelines, every),
-        pipelines=pipelines_report(pipelines, layout_of([p.id for p in pipelines], rows, valid_only=True)),
+        pipelines=pipelines_report(pipelines, layout),
         relations=[dict(id=r.id, pipeline_id=r.pipeline_id, node_id=r.node_id, location=r.location) for r in rows],
         findings=findings,
         summary=summary_table(pipelines, rows, names),
