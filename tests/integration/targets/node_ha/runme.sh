@@ -65,6 +65,26 @@ run otter.ha.ha "$@" | tee "$OUTPUT_DIR/restore.log"
 grep -q 'The layout of channel(s) sync-ab changed' "$OUTPUT_DIR/restore.log"
 run check.yml -e expect=full "$@"
 
+# With node_ha_db empty the role connects through the play's module_defaults: it repairs another UI edit.
+export SQL="DELETE FROM PIPELINE_NODE_RELATION WHERE PIPELINE_ID = 2;
+  INSERT INTO PIPELINE_NODE_RELATION (NODE_ID, PIPELINE_ID, LOCATION, GMT_CREATE, GMT_MODIFIED)
+  VALUES (2, 2, 'SELECT', NOW(), NOW()), (2, 2, 'EXTRACT', NOW(), NOW()), (1, 2, 'LOAD', NOW(), NOW())"
+run sql.yml "$@"
+run play_defaults.yml "$@" | tee "$OUTPUT_DIR/play-defaults.log"
+[ "$(recap_changed "$OUTPUT_DIR/play-defaults.log")" -gt 0 ]
+run check.yml -e expect=full "$@"
+run play_defaults.yml -e entry=verify "$@"
+
+# No node_ha_db, no module_defaults, no ~/.my.cnf: both entry points fail at once, saying what to set.
+mkdir -p "$OUTPUT_DIR/empty-home"
+for entry in main verify; do
+    if HOME=$OUTPUT_DIR/empty-home run no_connection.yml -e entry="$entry" "$@" > "$OUTPUT_DIR/no-db-$entry.log" 2>&1; then
+        echo "the $entry entry point passed without a database connection" >&2
+        exit 1
+    fi
+    grep -q 'node_ha_db is empty, so the role connected as the play configures it' "$OUTPUT_DIR/no-db-$entry.log"
+done
+
 # Verification alone passes on the converged table, in check mode too...
 run otter.ha.verify "$@"
 run otter.ha.verify --check "$@" | tee "$OUTPUT_DIR/verify-check.log"
