@@ -80,3 +80,15 @@ has verify-manager-down.log '3 pipeline(s) verified'
 # A restart apply without a manager URL is refused before anything changes.
 fails no-url.log otter.ha.ha -e node_ha_manager_url=
 has no-url.log 'set node_ha_manager_url'
+
+# A channel that is already STOP is neither stopped nor started: the manager is back, sync-cd (channel 2) was
+# stopped by hand and a UI edit dropped node-b from its pipeline. The role converges it and leaves it STOP.
+start_manager
+zk status 2 STOP
+export SQL="DELETE FROM PIPELINE_NODE_RELATION WHERE PIPELINE_ID = 3 AND NODE_ID = 2"
+run sql.yml
+run otter.ha.ha -e node_ha_live_strict=false "$@" | tee "$OUTPUT_DIR/stopped.log"
+[ "$(recap_changed "$OUTPUT_DIR/stopped.log")" -gt 0 ]
+[ "$(manager_ops | wc -l)" -eq 2 ]
+has stopped.log 'WARNING live: channel 2 (sync-cd) is STOP, not START'
+if grep -q 'pending:' "$OUTPUT_DIR/stopped.log"; then echo "a reachable manager left a channel pending" >&2; exit 1; fi
