@@ -101,6 +101,15 @@ options:
         type: str
         choices: [present, exact, absent]
         default: present
+  planned_nodes:
+    description:
+      - Names of nodes that are not registered yet but will be before the real run, for example by
+        M(otter.ha.otter_node) in the same play. In check mode, references to them resolve to placeholders with
+        negative IDs, so that a plan that uses new nodes can be checked (references, conflicts, O(min_nodes))
+        before anything is written.
+      - Ignored outside check mode, where every node must exist.
+    type: list
+    elements: str
   min_nodes:
     description:
       - The fewest distinct existing nodes every location of every selected pipeline must have after the run. A run
@@ -275,7 +284,7 @@ from ansible_collections.otter.ha.plugins.module_utils.layout import (
     OVERRIDES, changed_pipelines, changes_report, layout_text, layouts_report, merge_wants, plan_fleet,
     requested_nodes, rows_after)
 from ansible_collections.otter.ha.plugins.module_utils.mysql import Database
-from ansible_collections.otter.ha.plugins.module_utils.objects import describe_node, nodes_label, pipeline_label
+from ansible_collections.otter.ha.plugins.module_utils.objects import Node, describe_node, nodes_label, pipeline_label
 from ansible_collections.otter.ha.plugins.module_utils.references import resolve, resolve_pipelines
 from ansible_collections.otter.ha.plugins.module_utils.sql import (
     begin_read_only, delete_relations, insert_relations, read_nodes, read_relations, read_selection,
@@ -295,6 +304,7 @@ def argument_spec():
     spec.update(
         layouts=dict(type='list', elements='dict', options=entry),
         min_nodes=dict(type='int', default=1),
+        planned_nodes=dict(type='list', elements='str'),
         backup=dict(type='bool', default=False),
         backup_dir=dict(type='path', default='~/.otter_ha/backups'),
     )
@@ -376,6 +386,13 @@ def write_backup(directory, db, pipelines, rows):
     return path
 
 
+def planned(names, nodes):
+    """Placeholders (negative IDs) for the planned nodes that NODE does not hold yet."""
+    known = set(n.name for n in nodes)
+    new = [name for name in dict.fromkeys(names) if name not in known]
+    return [Node(-index, name, '(planned)', 0, None, None) for index, name in enumerate(new, 1)]
+
+
 def _all_refs(entries, key):
     refs = [ref for entry in entries for ref in (getattr(entry, key) or [])]
     return refs if any(getattr(entry, key) is not None for entry in entries) else None
@@ -387,6 +404,8 @@ def converge(module, entries, db):
     if not real:
         begin_read_only(db)
     nodes = read_nodes(db, lock='share', writes=WRITES)
+    if not real and params['planned_nodes']:
+        nodes = nodes + planned(params['planned_nodes'], nodes)
     channels, candidates = read_selection(db, _all_refs(entries, 'channels'), _all_refs(entries, 'pipelines'))
     resolved = []
     for entry in entries:
