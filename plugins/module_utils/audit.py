@@ -17,8 +17,8 @@ from ansible_collections.otter.ha.plugins.module_utils.objects import (
 # then the rows that are wrong, then what the layout lacks; the live kinds after them.
 LAYOUT_KINDS = ('invalid_location', 'dangling_node', 'duplicate_rows', 'under_replicated', 'extract_differs',
                 'not_as_declared')
-LIVE_KINDS = ('unreadable_znode', 'node_down', 'channel_not_started', 'no_mainstem', 'mainstem_not_select',
-              'no_standby')
+LIVE_KINDS = ('unreadable_znode', 'node_down', 'channel_not_started', 'push_pending', 'no_mainstem',
+              'mainstem_not_select', 'mainstem_stale_session', 'mainstem_stuck', 'no_standby', 'orphan_process')
 FINDING_KINDS = LAYOUT_KINDS + LIVE_KINDS
 
 CONVERGE_WITH = 'otter.ha.otter_pipeline_nodes'
@@ -251,6 +251,60 @@ def no_standby(pipeline, select, current, names):
     return [finding('no_standby', message, pipeline['channel_id'], pipeline['id'], node_ids=others - set(pipeline['alive_select']))]
 
 
+def push_pending(channels, statuses, since):
+    """A started channel whose pipelines changed in the manager database (PIPELINE.GMT_MODIFIED, which
+    the manager's own edit and otter_pipeline_nodes stamp) after its status was last written (the mtime
+    of /otter/channel/{cid}: the manager writes START at the end of every start and push): its running
+    nodes still run the old layout."""
+    found = []
+    for cid, name, modified in channels:
+        if modified is None or since.get(cid) is None or statuses.get(cid) not in ('START', 'PAUSE'):
+            continue
+        if modified > since[cid]:
+            label = 'channel %d (%s)' % (cid, name) if name else 'channel %d' % cid
+            found.append(finding('push_pending', '%s: its layout changed in the manager database %ds after it was last '
+                                 'started, so its running nodes do not use it yet; stop and start the channel'
+                                 % (label, int(modified - since[cid])), channel_id=cid))
+    return found
+
+
+def mainstem_stale_session(pipeline, current, sessions, names):
+    """The lock is held by a ZooKeeper session other than the holder node's live one: a leftover of an
+    earlier incarnation of the node (it vanishes only when that session expires)."""
+    holder = current.get('mainstem_nid')
+    owner = sessions.get('mainstems', {}).get(pipeline['id'])
+    live = sessions.get('nodes', {}).get(holder)
+    if holder is None or owner is None or live is None or owner == live:
+        return []
+    return [finding('mainstem_stale_session', '%s: its mainstem names %s but is held by ZooKeeper session 0x%x, not '
+                    'by that node\'s live session 0x%x; it goes when the old session expires'
+                    % (pipeline['label'], node_label(holder, names), owner, live),
+                    pipeline['channel_id'], pipeline['id'], node_ids=[holder])]
+
+
+def mainstem_stuck(pipeline, current, names, now, max_takeing):
+    if current.get('mainstem_status') != 'TAKEING' or current.get('mainstem_since') is None or now is None:
+        return []
+    taking = now - current['mainstem_since']
+    if taking <= max_takeing:
+        return []
+    return [finding('mainstem_stuck', '%s: %s has been TAKEING its mainstem for %ds, longer than %ds, without catching '
+                    'up (OVERTAKE)' % (pipeline['label'], node_label(current['mainstem_nid'], names), int(taking),
+                                       max_takeing),
+                    pipeline['channel_id'], pipeline['id'], node_ids=[current['mainstem_nid']])]
+
+
+def orphan_process(pipeline, current, alive, names):
+    """process znodes of a node that is not alive: work it started and nobody will finish."""
+    dead = [p for p in current.get('processes') or [] if p['nid'] not in alive]
+    if not dead:
+        return []
+    return [finding('orphan_process', '%s: process znode(s) %s belong to %s, which is not alive'
+                    % (pipeline['label'], ', '.join(p['id'] for p in dead),
+                       nodes_label(set(p['nid'] for p in dead), names)),
+                    pipeline['channel_id'], pipeline['id'], node_ids=[p['nid'] for p in dead])]
+
+
 def _int_id(item, what):
     try:
         return int(item['id'])
@@ -258,17 +312,21 @@ def _int_id(item, what):
         raise RequestError('expect.%s: every entry needs a numeric id, got %r' % (what, item))
 
 
-def live_findings(state, problems, expect):
+def live_findings(state, problems, expect, sessions=None, now=None, max_takeing=60):
     """Findings for what the declared layout (expect: otter_info's nodes, channels and pipelines)
-    needs from ZooKeeper: its data readable, nodes alive, channels START, each pipeline's SELECT
-    lock held by one of its SELECT nodes, and another alive SELECT node standing by."""
+    needs from ZooKeeper: its data readable, nodes alive, channels START with their layout pushed,
+    each pipeline's SELECT lock held by the live session of one of its SELECT nodes and caught up
+    within max_takeing seconds, another alive SELECT node standing by, and no process of a dead node."""
+    sessions = sessions or {}
     alive = set(state['alive_nodes'])
     names = dict((_int_id(n, 'nodes'), n.get('name')) for n in expect.get('nodes') or [])
     found = unreadable_znode(problems)
     found.extend(node_down(names, alive))
     statuses = dict((c['id'], c['status']) for c in state['channels'])
-    found.extend(channel_not_started([(_int_id(c, 'channels'), c.get('name')) for c in expect.get('channels') or []],
-                                     statuses))
+    expected_channels = expect.get('channels') or []
+    found.extend(channel_not_started([(_int_id(c, 'channels'), c.get('name')) for c in expected_channels], statuses))
+    found.extend(push_pending([(_int_id(c, 'channels'), c.get('name'), c.get('modified')) for c in expected_channels],
+                              statuses, dict((c['id'], c.get('status_since')) for c in state['channels'])))
     live = dict((p['id'], p) for p in state['pipelines'])
     for entry in expect.get('pipelines') or []:
         pid = _int_id(entry, 'pipelines')
@@ -281,7 +339,10 @@ def live_findings(state, problems, expect):
         pipeline = dict(id=pid, channel_id=channel.get('id'), label=label, alive_select=sorted(select & alive))
         current = live.get(pid) or {}
         found.extend(mainstem_holder(pipeline, select, current, names))
+        found.extend(mainstem_stale_session(pipeline, current, sessions, names))
+        found.extend(mainstem_stuck(pipeline, current, names, now, max_takeing))
         found.extend(no_standby(pipeline, select, current, names))
+        found.extend(orphan_process(pipeline, current, alive, names))
     found.sort(key=lambda f: (FINDING_KINDS.index(f['kind']), f['pipeline_id'] or 0, f['channel_id'] or 0,
                               f['node_ids']))
     return found

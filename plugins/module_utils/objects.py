@@ -21,7 +21,8 @@ MAINSTEM_STATUSES = ('TAKEING', 'OVERTAKE')
 Node = namedtuple('Node', ['id', 'name', 'ip', 'port', 'description', 'parameters'])
 Cluster = namedtuple('Cluster', ['id', 'name'])
 Channel = namedtuple('Channel', ['id', 'name'])
-Pipeline = namedtuple('Pipeline', ['id', 'name', 'channel_id', 'channel_name'])
+# modified: PIPELINE.GMT_MODIFIED in seconds since the epoch, where it was read.
+Pipeline = namedtuple('Pipeline', ['id', 'name', 'channel_id', 'channel_name', 'modified'], defaults=(None,))
 Relation = namedtuple('Relation', ['id', 'pipeline_id', 'node_id', 'location', 'gmt_create', 'gmt_modified'])
 
 

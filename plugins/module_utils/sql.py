@@ -131,17 +131,18 @@ def read_selection(db, channel_refs, pipeline_refs):
         if names:
             conditions.append('%s.NAME IN (%s)' % (table, placeholders(names)))
             args.extend(names)
-    sql = 'SELECT c.ID, c.NAME, p.ID, p.NAME FROM CHANNEL c LEFT JOIN PIPELINE p ON p.CHANNEL_ID = c.ID'
+    sql = ('SELECT c.ID, c.NAME, p.ID, p.NAME, UNIX_TIMESTAMP(p.GMT_MODIFIED) FROM CHANNEL c '
+           'LEFT JOIN PIPELINE p ON p.CHANNEL_ID = c.ID')
     if channel_refs is not None or pipeline_refs is not None:
         if not conditions:
             return [], []
         sql += ' WHERE %s' % ' OR '.join(conditions)
     channels = {}
     pipelines = []
-    for cid, cname, pid, pname in db.fetch(sql + ' ORDER BY c.ID, p.ID', args):
+    for cid, cname, pid, pname, modified in db.fetch(sql + ' ORDER BY c.ID, p.ID', args):
         channels.setdefault(int(cid), Channel(int(cid), cname))
         if pid is not None:
-            pipelines.append(Pipeline(int(pid), pname, int(cid), cname))
+            pipelines.append(Pipeline(int(pid), pname, int(cid), cname, float(modified) if modified else None))
     return [channels[c] for c in sorted(channels)], sorted(pipelines, key=lambda p: p.id)
 
 
@@ -213,6 +214,14 @@ def insert_relations(db, triples):
             args.extend((node_id, pipeline_id, location))
         db.write('INSERT INTO PIPELINE_NODE_RELATION (NODE_ID, PIPELINE_ID, LOCATION, GMT_CREATE, GMT_MODIFIED) '
                  'VALUES ' + values, args)
+
+
+def touch_pipelines(db, pipeline_ids):
+    """Stamp PIPELINE.GMT_MODIFIED of the pipelines whose layout changed, as the manager's own edit does:
+    a channel whose pipelines changed after its last start has a push pending (audit.push_pending)."""
+    ids = sorted(pipeline_ids)
+    if ids:
+        db.write('UPDATE PIPELINE SET GMT_MODIFIED = NOW() WHERE ID IN (%s)' % placeholders(ids), ids)
 
 
 def delete_relations(db, row_ids):

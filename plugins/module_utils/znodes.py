@@ -18,6 +18,10 @@ from ansible_collections.otter.ha.plugins.module_utils.objects import CHANNEL_ST
 OTTER_ROOT = '/otter'
 NODE_ROOT = '/otter/node'
 CHANNEL_ROOT = '/otter/channel'
+# Canal's cursors (ArbitrateViewServiceImpl): {CANAL_ROOT}/{destination}/{clientId}/cursor.
+CANAL_ROOT = '/otter/canal/destinations'
+# ProcessNodeEventData.Status.
+PROCESS_STATUSES = ('USED', 'UNUSED')
 
 # Otter's own data is a few dozen bytes; anything much larger is not Otter's and is not parsed.
 MAX_DATA = 4096
@@ -99,33 +103,76 @@ def parse_mainstem(data, path, problems):
     return dict(nid=nid, status=status, active=active)
 
 
-def live_state(raw, pipeline_ids=None):
-    """The report of what ZooKeeper holds, from the adapter's raw read:
-    raw = {'nodes': [child names of /otter/node], 'channels': {cid: (status data, {pid: mainstem data})}}.
+def parse_process(data, path, problems):
+    """ProcessNodeEventData of /otter/channel/{cid}/{pid}/process/{id} as {nid, status}; empty data is an
+    unused process (ArbitrateViewServiceImpl skips it), anything else Otter would not write is a problem."""
+    if not data:
+        return None
+    before = len(problems)
+    value = _json(data, path, problems)
+    if len(problems) > before:
+        return None
+    nid = value.get('nid') if isinstance(value, dict) else None
+    status = value.get('status') if isinstance(value, dict) else None
+    if isinstance(nid, bool) or not isinstance(nid, int) or nid < 1 or status not in PROCESS_STATUSES:
+        problems.append((path, 'holds %s, not the JSON of a process (a nid and a status, one of %s)'
+                         % (short(data), ', '.join(PROCESS_STATUSES))))
+        return None
+    return dict(nid=nid, status=status)
 
-    Returns (state, problems): state {alive_nodes, channels, pipelines}, each sorted by ID;
-    problems [(path, what is wrong)] for data Otter would not have written.
-    pipeline_ids limits the pipelines reported (and, when set, the channels to theirs); a
-    requested pipeline found under no channel is reported with channel_id None.
+
+def _seconds(ms):
+    return None if ms is None else ms / 1000.0
+
+
+def live_state(raw, pipeline_ids=None, now=None):
+    """The report of what ZooKeeper holds, from the adapter's raw read (zookeeper.ZooKeeper.read_raw).
+
+    Returns (state, problems, sessions): state {alive_nodes, channels, pipelines, cursors}, each sorted;
+    problems [(path, what is wrong)] for data Otter would not have written; sessions {'nodes': {nid:
+    session of /otter/node/{nid}}, 'mainstems': {pid: session holding the mainstem}} for the checks.
+    pipeline_ids limits the pipelines reported (and, when set, the channels to theirs); a requested
+    pipeline found under no channel is reported with channel_id None. now: seconds since the epoch,
+    for the cursors' age.
     """
     problems = []
-    alive = id_children(raw['nodes'], NODE_ROOT, problems)
+    node_sessions = {}
+    for name, owner in sorted(raw['nodes'].items()):
+        for nid in id_children([name], NODE_ROOT, problems):
+            node_sessions[nid] = owner
     channels = []
     found = {}
+    mainstem_sessions = {}
     for cid in sorted(raw['channels']):
-        status_data, mainstems = raw['channels'][cid]
-        pids = sorted(pid for pid in mainstems if pipeline_ids is None or pid in pipeline_ids)
+        channel = raw['channels'][cid]
+        pids = sorted(pid for pid in channel['pipelines'] if pipeline_ids is None or pid in pipeline_ids)
         if pipeline_ids is not None and not pids:
             continue
         for pid in pids:
-            data = mainstems[pid]
+            pipeline = channel['pipelines'][pid]
+            data = pipeline['mainstem']
             mainstem = parse_mainstem(data, mainstem_path(cid, pid), problems) if data is not None else None
+            processes = []
+            for name in sorted(pipeline['processes']):
+                path = '%s/%d/process/%s' % (channel_path(cid), pid, name)
+                process = parse_process(pipeline['processes'][name], path, problems)
+                if process is not None:
+                    processes.append(dict(id=name, nid=process['nid'], status=process['status']))
+            if mainstem:
+                mainstem_sessions[pid] = pipeline['owner']
             found[pid] = dict(id=pid, channel_id=cid,
                               mainstem_nid=mainstem['nid'] if mainstem else None,
                               mainstem_status=mainstem['status'] if mainstem else None,
-                              active=mainstem['active'] if mainstem else False)
-        status = parse_channel_status(status_data, channel_path(cid), problems) if status_data is not None else None
-        channels.append(dict(id=cid, status=status, pipelines=pids))
-    pipelines = [found.get(pid) or dict(id=pid, channel_id=None, mainstem_nid=None, mainstem_status=None, active=False)
-                 for pid in sorted(set(found) | set(pipeline_ids or []))]
-    return dict(alive_nodes=alive, channels=channels, pipelines=pipelines), problems
+                              active=mainstem['active'] if mainstem else False,
+                              mainstem_since=_seconds(pipeline['since']) if mainstem else None,
+                              processes=processes)
+        data = channel['status']
+        status = parse_channel_status(data, channel_path(cid), problems) if data is not None else None
+        channels.append(dict(id=cid, status=status, status_since=_seconds(channel['mtime']), pipelines=pids))
+    empty = dict(channel_id=None, mainstem_nid=None, mainstem_status=None, active=False, mainstem_since=None,
+                 processes=[])
+    pipelines = [found.get(pid) or dict(empty, id=pid) for pid in sorted(set(found) | set(pipeline_ids or []))]
+    cursors = [dict(destination=dest, client_id=client, age=None if now is None else round(now - mtime / 1000.0, 3))
+               for dest, client, mtime in raw.get('cursors', [])]
+    state = dict(alive_nodes=sorted(node_sessions), channels=channels, pipelines=pipelines, cursors=cursors)
+    return state, problems, dict(nodes=node_sessions, mainstems=mainstem_sessions)

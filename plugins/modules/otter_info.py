@@ -178,7 +178,12 @@ channels:
       description: IDs of the channel's audited pipelines, sorted.
       type: list
       elements: int
-  sample: [{id: 1, name: sync-ab, pipelines: [1, 2]}]
+    modified:
+      description:
+        - The newest C(PIPELINE.GMT_MODIFIED) of those pipelines, in seconds since the epoch (V(null) without
+          pipelines). M(otter.ha.otter_zk_info) compares it with the channel's last start to tell a pending push.
+      type: float
+  sample: [{id: 1, name: sync-ab, pipelines: [1, 2], modified: 1764614400.0}]
 pipelines:
   description:
     - The audited pipelines, by ID, with their node IDs per location, sorted and each once.
@@ -364,12 +369,17 @@ def parse_request(params):
 
 
 def channels_report(channels, pipelines, every_channel):
-    """{id, name, pipelines: [ids]} per channel of the pipelines (with every_channel, of every channel)."""
+    """{id, name, pipelines: [ids], modified} per channel of the pipelines (with every_channel, of every
+    channel); modified is the newest GMT_MODIFIED of its pipelines, in seconds since the epoch."""
     members = {}
+    modified = {}
     for pipeline in pipelines:
         members.setdefault(pipeline.channel_id, []).append(pipeline.id)
+        if pipeline.modified is not None:
+            modified[pipeline.channel_id] = max(modified.get(pipeline.channel_id, 0), pipeline.modified)
     shown = channels if every_channel else [c for c in channels if c.id in members]
-    return [dict(id=c.id, name=c.name, pipelines=sorted(members.get(c.id, []))) for c in shown]
+    return [dict(id=c.id, name=c.name, pipelines=sorted(members.get(c.id, [])), modified=modified.get(c.id))
+            for c in shown]
 
 
 def audit(module, requested, db):

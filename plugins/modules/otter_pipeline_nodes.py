@@ -241,11 +241,29 @@ removed_duplicates:
   elements: int
   sample: [17, 18]
 changed_channels:
-  description: The channels of the pipelines whose rows changed; their nodes need a push or restart to use them.
+  description:
+    - The channels of the pipelines whose rows changed (in check mode, would change); their running nodes use the new
+      layout only once the channel is pushed or restarted.
+    - The module stamps those pipelines' C(PIPELINE.GMT_MODIFIED), as the manager's own edit does, so that
+      M(otter.ha.otter_zk_info) reports the channel as C(push_pending) until it is started again - on any later
+      run, from any controller.
   returned: success
   type: list
   elements: dict
-  sample: [{id: 1, name: sync-ab}]
+  contains:
+    id:
+      description: C(CHANNEL.ID).
+      type: int
+    name:
+      description: C(CHANNEL.NAME).
+      type: str
+    removes:
+      description:
+        - Whether the change takes a node out of a location. Such a change must reach the nodes by stopping and
+          starting the channel, never by a push - the manager pushes only to the live nodes of the new layout, so a
+          removed node would keep its tasks.
+      type: bool
+  sample: [{id: 1, name: sync-ab, removes: false}]
 executed_queries:
   description:
     - The statements that changed (in check mode, would change) the database, with values rendered. Reads are
@@ -288,7 +306,7 @@ from ansible_collections.otter.ha.plugins.module_utils.objects import Node, desc
 from ansible_collections.otter.ha.plugins.module_utils.references import resolve, resolve_pipelines
 from ansible_collections.otter.ha.plugins.module_utils.sql import (
     begin_read_only, delete_relations, insert_relations, read_nodes, read_relations, read_selection,
-    relations_restore_sql)
+    relations_restore_sql, touch_pipelines)
 
 # The tables a converge writes or locks: each must be transactional.
 WRITES = ('NODE', 'PIPELINE', 'PIPELINE_NODE_RELATION')
@@ -434,18 +452,25 @@ def converge(module, entries, db):
         result['backup_file'] = write_backup(params['backup_dir'], db, pipelines, rows)
     delete_relations(db, plan.deletes)
     insert_relations(db, plan.inserts)
+    touched = set(changed_pipelines(plan))
+    touch_pipelines(db, touched)
     if result['changed']:
         db.commit()
 
     for found in audit_findings(pipelines, rows_after(rows, plan), names, 1):
         module.warn(found['message'])
-    touched = set(changed_pipelines(plan))
-    changed_channels = dict((p.channel_id, p.channel_name) for p in pipelines if p.id in touched)
+    losing = set(pid for pid, _node, _loc in plan.removed)
+    changed_channels = {}
+    for pipeline in pipelines:
+        if pipeline.id in touched:
+            entry = changed_channels.setdefault(pipeline.channel_id, dict(id=pipeline.channel_id,
+                                                                           name=pipeline.channel_name, removes=False))
+            entry['removes'] = entry['removes'] or pipeline.id in losing
     result.update(
         layouts=layouts_report([p.id for p in pipelines], plan.after),
         changes=changes_report(plan.added, plan.removed),
         removed_duplicates=plan.duplicates,
-        changed_channels=[dict(id=cid, name=changed_channels[cid]) for cid in sorted(changed_channels)],
+        changed_channels=[changed_channels[cid] for cid in sorted(changed_channels)],
     )
     if module._diff:
         result['diff'] = dict(before=layout_text(pipelines, plan.before, names),

@@ -48,11 +48,18 @@ options:
       - The layout to check the live state against, as M(otter.ha.otter_info) returns it; other keys of each
         entry are ignored, so the return values can be passed as they are.
       - C(nodes) - nodes that must be alive, each with C(id) and optionally C(name).
-      - C(channels) - channels that must be C(START), each with C(id) and optionally C(name).
+      - C(channels) - channels that must be C(START), each with C(id) and optionally C(name) and C(modified)
+        (seconds since the epoch; a later change than the channel's last start is C(push_pending)).
       - C(pipelines) - pipelines whose C(SELECT) lock must be held by one of their C(SELECT) nodes while another of
         those nodes is alive to take over; each with C(id), C(nodes.SELECT) (node IDs) and optionally C(name) and
         C(channel) (C(id), C(name)).
     type: dict
+  max_takeing:
+    description:
+      - Seconds a mainstem holder may stay C(TAKEING) (catching up after it took the lock) before that is a
+        C(mainstem_stuck) finding.
+    type: int
+    default: 60
   wait:
     description:
       - With O(expect), seconds to keep re-reading (once a second) while there are findings, for example while a
@@ -119,11 +126,16 @@ channels:
     status:
       description: C(START), C(PAUSE) or C(STOP), as stored in C(/otter/channel/{cid}); V(null) when that znode is missing.
       type: str
+    status_since:
+      description:
+        - When C(/otter/channel/{cid}) was last written, in seconds since the epoch (the manager writes it at the end of
+          every start, stop and push); V(null) without the znode.
+      type: float
     pipelines:
       description: IDs of the channel's reported pipelines (its children in ZooKeeper), sorted.
       type: list
       elements: int
-  sample: [{id: 1, status: START, pipelines: [1, 2]}]
+  sample: [{id: 1, status: START, status_since: 1764614400.0, pipelines: [1, 2]}]
 pipelines:
   description: The reported pipelines, by ID.
   returned: success
@@ -145,7 +157,24 @@ pipelines:
     active:
       description: Whether the lock is held and marked active.
       type: bool
-  sample: [{id: 1, channel_id: 1, mainstem_nid: 1, mainstem_status: OVERTAKE, active: true}]
+    mainstem_since:
+      description: When the mainstem znode was last written, in seconds since the epoch; V(null) without a holder.
+      type: float
+    processes:
+      description: The pipeline's C(process) znodes in use, each with C(id), the C(nid) that owns it and C(status).
+      type: list
+      elements: dict
+  sample:
+    - {id: 1, channel_id: 1, mainstem_nid: 1, mainstem_status: OVERTAKE, active: true, mainstem_since: 1764614400.0,
+       processes: [{id: '0000000001', nid: 1, status: USED}]}
+cursors:
+  description:
+    - Each canal cursor (C(/otter/canal/destinations/{destination}/{client_id}/cursor)), with its C(age) - the seconds
+      since it was last written, which is how long ago that destination's binlog position last moved.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{destination: center-1-1, client_id: '1001', age: 2.5}]
 ok:
   description: V(true) when there are no RV(findings).
   returned: success
@@ -160,7 +189,14 @@ findings:
     - C(channel_not_started) - an expected channel is not C(START), or has no readable znode.
     - C(no_mainstem) - nobody holds the pipeline's C(SELECT) lock, or the holder marked it inactive.
     - C(mainstem_not_select) - the lock is held by a node that is not one of the pipeline's C(SELECT) nodes.
+    - C(push_pending) - an expected channel's pipelines changed in the manager database (C(modified), as
+      M(otter.ha.otter_info) returns it) after the channel was last started; its running nodes still run the old
+      layout.
+    - C(mainstem_stale_session) - the lock names a node but is held by another ZooKeeper session than that node's
+      live one (a leftover of the node's previous run, gone when that session expires).
+    - C(mainstem_stuck) - the holder has been C(TAKEING) for longer than O(max_takeing).
     - C(no_standby) - no other C(SELECT) node of the pipeline is alive to take over.
+    - C(orphan_process) - C(process) znodes of the pipeline belong to a node that is not alive.
   returned: success
   type: list
   elements: dict
@@ -168,7 +204,8 @@ findings:
     kind:
       description: The kind of finding.
       type: str
-      choices: [unreadable_znode, node_down, channel_not_started, no_mainstem, mainstem_not_select, no_standby]
+      choices: [unreadable_znode, node_down, channel_not_started, push_pending, no_mainstem, mainstem_not_select,
+                mainstem_stale_session, mainstem_stuck, no_standby, orphan_process]
     channel_id:
       description: The channel concerned, if any.
       type: int
@@ -229,6 +266,7 @@ def argument_spec():
         pipeline=dict(type='list', elements='int'),
         expect=dict(type='dict'),
         wait=dict(type='int', default=0),
+        max_takeing=dict(type='int', default=60),
     )
     return spec
 
@@ -240,6 +278,8 @@ def parse_request(params):
         raise RequestError('timeout must be a positive number of seconds, got %s' % params['timeout'])
     if params['wait'] < 0:
         raise RequestError('wait must not be negative, got %d' % params['wait'])
+    if params['max_takeing'] < 1:
+        raise RequestError('max_takeing must be at least 1 second, got %d' % params['max_takeing'])
     for option in ('channel', 'pipeline'):
         values = params[option]
         if values is not None and not values:
@@ -264,8 +304,12 @@ def inspect(module, expect, zk, sleep=time.sleep, clock=time.time):
     pipeline_ids = set(params['pipeline']) if params['pipeline'] else None
     deadline = clock() + params['wait']
     while True:
-        state, problems = live_state(zk.read_raw(params['channel']), pipeline_ids)
-        findings = live_findings(state, problems, expect) if expect is not None else unreadable_znode(problems)
+        now = clock()
+        state, problems, sessions = live_state(zk.read_raw(params['channel']), pipeline_ids, now)
+        if expect is None:
+            findings = unreadable_znode(problems)
+        else:
+            findings = live_findings(state, problems, expect, sessions, now, params['max_takeing'])
         if not findings or expect is None or clock() >= deadline:
             break
         sleep(1)

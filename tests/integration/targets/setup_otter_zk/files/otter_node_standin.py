@@ -9,7 +9,9 @@ It does, in ZooKeeper, what an upstream node (4.2.18) does for node high availab
 - for each pipeline it serves as a SELECT node, while the channel is START or PAUSE, competes for the EPHEMERAL
   /otter/channel/{cid}/{pid}/mainstem lock (MainstemMonitor) with the JSON of MainStemEventData
   ({"active":true,"nid":N,"pipelineId":P,"status":"TAKEING"}, then "OVERTAKE" once caught up). The previous
-  holder retries at once when the lock is freed, the others after a delay;
+  holder retries at once when the lock is freed, the others after a delay (delayTime);
+- when its own lock is rewritten with "active":false (the manager's switch, SystemArbitrateEvent.switchWarmup),
+  deletes it and from then on waits the delay like every other node (MainstemMonitor's release flag);
 - when the channel is STOP, releases the locks it holds;
 - on SIGTERM stops gracefully: deletes its znodes and closes its session. On SIGKILL its znodes vanish only
   when the ZooKeeper session expires (--session-timeout, a few seconds here instead of upstream's 60).
@@ -65,40 +67,70 @@ def main():
 
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-    held = {}        # pid -> time the lock was taken
-    lost_at = {}     # pid -> time we saw another holder or a free lock we did not hold
+    # Per pipeline, what MainstemMonitor keeps: the holder it saw last (activeData), whether it released the lock
+    # itself on a switch (release: set on an active:false write of its own lock, and never cleared, as upstream),
+    # whether it holds it, and when it may compete next (delayExector).
+    monitors = dict((pid, dict(cid=cid, last=None, release=False, held_at=None, existed=False, compete_at=0.0))
+                    for cid, pid in pipelines)
     print('node %d up' % args.nid, flush=True)
     while not stopping:
         now = time.time()
-        for cid, pid in pipelines:
-            path = '/otter/channel/%d/%d/mainstem' % (cid, pid)
-            status = channel_status(client, cid)
+        for pid, monitor in monitors.items():
+            path = '/otter/channel/%d/%d/mainstem' % (monitor['cid'], pid)
+            status = channel_status(client, monitor['cid'])
             if status not in ('START', 'PAUSE'):
-                if pid in held:
-                    client.delete(path)
-                    del held[pid]
-                continue
-            if pid in held:
-                if client.exists(path) is None:
-                    del held[pid]          # lost (session trouble): compete again at once
-                elif now - held[pid] >= args.catch_up:
-                    data = json.loads(client.get(path)[0].decode())
-                    if data.get('status') != 'OVERTAKE':
-                        client.set(path, mainstem_data(args.nid, pid, 'OVERTAKE'))
-                continue
-            if client.exists(path) is not None:
-                lost_at[pid] = now
-                continue
-            if now - lost_at.get(pid, 0) < args.retry_delay:
+                if monitor['held_at'] is not None:       # the channel stopped: the task releases its lock
+                    try:
+                        client.delete(path)
+                    except NoNodeError:
+                        pass
+                    monitor['held_at'] = None
+                monitor['existed'] = False
                 continue
             try:
+                raw = client.get(path)[0]
+            except NoNodeError:
+                raw = None
+            if raw is not None:
+                data = json.loads(raw.decode())
+                monitor['existed'] = True
+                monitor['last'] = data.get('nid')
+                if data.get('nid') != args.nid:
+                    monitor['held_at'] = None
+                elif data.get('active') is False:
+                    # handleDataChange: someone released our lock (the manager's switch): delete it for good.
+                    monitor['release'] = True
+                    monitor['held_at'] = None
+                    try:
+                        client.delete(path)
+                    except NoNodeError:
+                        pass
+                elif monitor['held_at'] is not None and now - monitor['held_at'] >= args.catch_up \
+                        and data.get('status') != 'OVERTAKE':
+                    client.set(path, mainstem_data(args.nid, pid, 'OVERTAKE'))   # single(): caught up
+                continue
+            if monitor['existed']:
+                # handleDataDeleted: the last holder competes at once, unless it released on purpose; every other
+                # node waits delayTime, so that a network blip does not make the lock flap.
+                monitor['existed'] = False
+                monitor['held_at'] = None
+                if monitor['release'] or monitor['last'] != args.nid:
+                    monitor['compete_at'] = now + args.retry_delay
+                else:
+                    monitor['compete_at'] = now
+            if now < monitor['compete_at']:
+                continue
+            try:   # initMainstem
                 client.create(path, mainstem_data(args.nid, pid, 'TAKEING'), ephemeral=True)
-                held[pid] = now
+                monitor['held_at'] = now
+                monitor['last'] = args.nid
+                monitor['existed'] = True
             except NodeExistsError:
-                lost_at[pid] = now
+                pass
             except NoNodeError:
                 pass           # the pipeline znode is not there (yet)
-        time.sleep(0.2)
+        time.sleep(0.1)
+    held = [pid for pid, monitor in monitors.items() if monitor['held_at'] is not None]
     # Graceful stop, as OtterController.stop: delete the node znode, release the locks.
     for pid in list(held):
         cid = [c for c, p in pipelines if p == pid][0]

@@ -11,6 +11,10 @@
     python otter_zk_tool.py HOSTS wait-gone PATH SECONDS      wait until PATH does not exist
     python otter_zk_tool.py HOSTS wait PATH SECONDS [TEXT]    wait until PATH exists (and its data contains TEXT)
     python otter_zk_tool.py HOSTS holder CID PID              print the nid holding the pipeline's mainstem
+    python otter_zk_tool.py HOSTS process CID PID DATA        a process znode (PERSISTENT_SEQUENTIAL, as
+                                                               SelectZooKeeperArbitrateEvent creates them)
+    python otter_zk_tool.py HOSTS hold PATH DATA SECONDS      an EPHEMERAL znode held by a session of its own
+                                                               for SECONDS (a node's earlier incarnation)
 """
 
 from __future__ import absolute_import, division, print_function
@@ -45,6 +49,13 @@ def main(argv):
         elif command == 'holder':
             data = client.get('/otter/channel/%s/%s/mainstem' % (args[0], args[1]))[0]
             print(json.loads(data.decode())['nid'])
+        elif command == 'process':
+            print(client.create('/otter/channel/%s/%s/process/' % (args[0], args[1]), args[2].encode(),
+                                sequence=True))
+        elif command == 'hold':
+            client.create(args[0], args[1].encode(), ephemeral=True)
+            print('holding %s' % args[0], flush=True)
+            time.sleep(float(args[2]))
         elif command in ('wait', 'wait-gone'):
             path, deadline = args[0], time.time() + float(args[1])
             text = args[2] if len(args) > 2 else ''
