@@ -60,7 +60,7 @@ options:
   lock_timeout:
     description:
       - Seconds to wait for a lock held by another session, row locks (C(innodb_lock_wait_timeout)) and
-        metadata locks (C(lock_wait_timeout): C(LOCK TABLES), C(FLUSH TABLES WITH READ LOCK), a queued
+        metadata locks (C(lock_wait_timeout), held by C(LOCK TABLES), C(FLUSH TABLES WITH READ LOCK) or a queued
         C(ALTER TABLE)) alike, set for this module's session only.
     type: int
     default: 50

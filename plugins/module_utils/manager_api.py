@@ -10,9 +10,11 @@ __metaclass__ = type
 
 import json
 import socket
+import threading
 import time
 
 from ansible.module_utils.common.text.converters import to_native, to_text
+from ansible.module_utils.six.moves.http_client import HTTPException
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 from ansible.module_utils.six.moves.urllib.parse import urlencode
 from ansible.module_utils.urls import open_url
@@ -55,9 +57,9 @@ class ManagerAPI(object):
     def close(self):
         """Nothing to release: every call opens and closes its own connection."""
 
-    def _read(self, response, url, deadline):
-        """The body, read in chunks until the end, the deadline or MAX_ANSWER, whichever comes first:
-        a manager that trickles bytes or sends without end cannot hold the task."""
+    def _read(self, response, url):
+        """The body, read in chunks until the end or MAX_ANSWER: a manager that sends without end cannot
+        fill the memory."""
         chunks = []
         size = 0
         while True:
@@ -68,30 +70,52 @@ class ManagerAPI(object):
             if size > MAX_ANSWER:
                 raise ManagerError('the Otter manager answered %s with more than %d bytes, which is not an answer of '
                                    'its API; gave up reading' % (url, MAX_ANSWER))
-            if self._clock() > deadline:
-                raise ManagerUnreachable('the Otter manager at %s did not finish answering %s within request_timeout=%s '
-                                         'seconds' % (self.base_url, url, self.timeout))
             chunks.append(chunk)
+
+    def _exchange(self, url, record):
+        """Open url and read the answer, all of it within request_timeout: a socket timeout bounds each read,
+        not a manager that trickles bytes (or its status line), so the exchange runs in a thread of its own and
+        is given up once the time is over (the thread ends with the module)."""
+        outcome = {}
+
+        def exchange():
+            try:
+                response = self._open(url, method='GET', timeout=self.timeout, validate_certs=self.validate_certs,
+                                      headers={'Accept': 'application/json'})
+                status = getattr(response, 'status', None)
+                if status is None and hasattr(response, 'getcode'):
+                    status = response.getcode()
+                record['status'] = status
+                outcome['body'] = self._read(response, url)
+            except Exception as exc:  # pylint: disable=broad-except
+                # Handed to the caller's thread, which sorts it out.
+                outcome['error'] = exc
+        worker = threading.Thread(target=exchange, name='otter-manager-api')
+        worker.daemon = True
+        worker.start()
+        worker.join(self.timeout)
+        if worker.is_alive():
+            raise ManagerUnreachable('the Otter manager at %s did not answer %s within request_timeout=%s seconds'
+                                     % (self.base_url, url, self.timeout))
+        if 'error' in outcome:
+            raise outcome['error']
+        return outcome['body']
 
     def _call(self, screen, params):
         url = '%s/api/%s.htm?%s' % (self.base_url, screen, urlencode(params))
         record = dict(method='GET', url=url, status=None)
         self.requests.append(record)
-        deadline = self._clock() + self.timeout
         try:
-            response = self._open(url, method='GET', timeout=self.timeout, validate_certs=self.validate_certs,
-                                  headers={'Accept': 'application/json'})
-            status = getattr(response, 'status', None)
-            if status is None and hasattr(response, 'getcode'):
-                status = response.getcode()
-            record['status'] = status
-            body = self._read(response, url, deadline)
+            body = self._exchange(url, record)
         except HTTPError as exc:
             record['status'] = exc.code
             raise ManagerError('the Otter manager answered HTTP %s to %s' % (exc.code, url))
         except (URLError, socket.timeout, socket.error, ConnectionError) as exc:
             reason = getattr(exc, 'reason', exc)
             raise ManagerUnreachable('cannot reach the Otter manager at %s: %s' % (self.base_url, to_native(reason)))
+        except HTTPException as exc:
+            raise ManagerError('the Otter manager answered %s with something that is not HTTP (%s)'
+                               % (url, short(str(exc) or type(exc).__name__)))
         text = to_text(body, errors='surrogate_or_replace')
         try:
             answer = json.loads(text)

@@ -14,8 +14,8 @@ from collections import namedtuple
 from ansible_collections.otter.ha.plugins.module_utils.errors import RequestError
 from ansible_collections.otter.ha.plugins.module_utils.layout import plan_layout
 from ansible_collections.otter.ha.plugins.module_utils.objects import (
-    LOCATIONS, Cluster, dump_parameters, location_order, parse_parameters, pipeline_label)
-from ansible_collections.otter.ha.plugins.module_utils.references import resolve
+    LOCATIONS, Cluster, dump_parameters, location_order, parse_parameters, pipeline_label, short)
+from ansible_collections.otter.ha.plugins.module_utils.references import resolve, storable
 
 NodeSpec = namedtuple('NodeSpec', [
     'name', 'ip', 'port', 'download_port', 'mbean_port', 'zk_cluster', 'use_external_ip', 'external_ip',
@@ -47,9 +47,12 @@ DEFAULT_PORT = 2088
 # ---------------------------------------------------------------------------------------------
 # What the task declares
 
-def _check_text(option, value, required=True):
+def _check_text(option, value, required=True, storing=True):
     if value is None:
         return None
+    if storing and not storable(value):
+        raise RequestError("%s %s has a character NODE cannot store (NUL, or one beyond the Basic Multilingual "
+                           "Plane, which the manager's utf8 tables do not hold)" % (option, short(value)))
     if required and not value.strip():
         raise RequestError('%s must not be empty, got %r' % (option, value))
     if len(value) > NAME_MAX:
@@ -74,14 +77,16 @@ def _distinct_ports(port, download_port, mbean_port, how=''):
                                    % (option, other, value, how))
 
 
-def node_spec(params):
+def node_spec(params, storing=True):
     """The node the task declares, from module parameters; every check that needs no database.
 
     A key left out (None) keeps the stored value of an existing node; a new node gets port 2088
     and download_port and mbean_port port + 1 and port + 2, as the manager's node form fills them in.
+    storing: the values will be written, so each must be text NODE can hold (for a removal a name it
+    cannot hold simply names no node).
     """
-    name = _check_text('name', params['name'])
-    ip = _check_text('ip', params['ip'])
+    name = _check_text('name', params['name'], storing=storing)
+    ip = _check_text('ip', params['ip'], storing=storing)
     for option, value in (('name', name), ('ip', ip)):
         # NAME and IP are the node's identity; the server ignores trailing spaces when it compares
         # them, so a padded value would silently address another spelling of the node.
@@ -113,7 +118,7 @@ def resolve_cluster(ref, clusters):
     """The AUTOKEEPER_CLUSTER a zk_cluster reference names (an ID or a CLUSTER_NAME)."""
     if not clusters:
         raise RequestError("zk_cluster '%s' not found in AUTOKEEPER_CLUSTER (known: none, add one in the manager "
-                             "first)" % ref)
+                           "first)" % ref)
     return resolve([ref], clusters, 'zk_cluster', table='AUTOKEEPER_CLUSTER')[0]
 
 
@@ -274,14 +279,13 @@ def _decide_ports(row, spec, current):
     stored_mbean = view.get('mbeanPort')
     # Ports derive from NODE.PORT only where nothing is stored, or where the port itself moves.
     keep = row is not None and port == int(row.port)
-    download = spec.download_port
+    download, mbean = spec.download_port, spec.mbean_port
     if download is None:
-        download = stored_download if keep and isinstance(stored_download, int) else port + 1
-    mbean = spec.mbean_port
+        download = stored_download if keep and isinstance(stored_download, int) else \
+            _check_port('download_port', port + 1, ' (port + 1)')
     if mbean is None:
-        mbean = stored_mbean if keep and isinstance(stored_mbean, int) else port + 2
-    for option, value in (('download_port', download), ('mbean_port', mbean)):
-        _check_port(option, value)
+        mbean = stored_mbean if keep and isinstance(stored_mbean, int) else \
+            _check_port('mbean_port', port + 2, ' (port + 2)')
     _distinct_ports(port, download, mbean, ' once the omitted ports are filled in')
     return spec._replace(port=port, download_port=download, mbean_port=mbean)
 
@@ -307,7 +311,7 @@ def plan_node(row, spec, clusters):
     elif row is None:
         raise RequestError('zk_cluster is required to create %s: it is the ZooKeeper cluster the node '
                            'uses (an AUTOKEEPER_CLUSTER ID or CLUSTER_NAME; known: %s)'
-                         % (label, ', '.join('%d %s' % (c.id, c.name) for c in clusters) or 'none'))
+                           % (label, ', '.join('%d %s' % (c.id, c.name) for c in clusters) or 'none'))
     else:
         current_id = cluster_id_of(current)
         if current_id is None:

@@ -63,8 +63,15 @@ def listing(items, limit=20):
 
 
 def short(value, limit=80):
-    """repr() of a value from outside, cut so that a message stays short."""
-    text = repr(value)
+    """A value from outside as a message shows it - JSON values as JSON (true, null), text and bytes
+    quoted - cut so that the message stays short."""
+    if isinstance(value, (bool, int, float, list, dict)) or value is None:
+        try:
+            text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        except (TypeError, ValueError):
+            text = repr(value)
+    else:
+        text = repr(value)
     return text if len(text) <= limit else text[:limit] + '... (%d characters)' % len(text)
 
 

@@ -48,9 +48,9 @@ options:
     required: true
   request_timeout:
     description:
-      - Seconds one HTTP call of the manager may take. A manager that accepts the connection but answers slowly
-        (or trickles bytes) fails the call after at most twice this long; an answer larger than 64 KiB, which
-        the manager's API never sends, fails it at once.
+      - Seconds one HTTP call of the manager may take, from connecting to the last byte of the answer. A manager
+        that accepts the connection but answers slowly, or trickles bytes, fails the call after this long; an answer
+        larger than 64 KiB, which the manager's API never sends, fails it at once.
     type: float
     default: 10
   timeout:

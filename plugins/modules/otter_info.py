@@ -396,9 +396,10 @@ def audit(module, requested, db):
     names = dict((n.id, n.name) for n in nodes)
     findings = audit_findings(pipelines, rows, names, params['min_nodes'])
     if requested:
-        desired = dict((loc, [n.id for n in resolve(refs, nodes, 'node', 'expect.%s' % option, table='NODE',
-                                                 describe=describe_node)])
-                       for loc, (option, refs) in requested.items())
+        desired = {}
+        for loc, (option, refs) in requested.items():
+            desired[loc] = [n.id for n in resolve(refs, nodes, 'node', 'expect.%s' % option, table='NODE',
+                                                  describe=describe_node)]
         plan = plan_layout([p.id for p in pipelines], rows, desired, params['expect']['state'], names)
         findings = sort_findings(findings + not_as_declared(pipelines, plan, rows, names))
     layout = layout_of([p.id for p in pipelines], rows, valid_only=True)

@@ -337,7 +337,7 @@ def parse_request(params):
     """The declared nodes as NodeSpecs; every check that needs no database."""
     check_database_params(params)
     if params['nodes'] is None:
-        return [node_spec(params)]
+        return [node_spec(params, storing=params['state'] == 'present')]
     if params['state'] == 'absent':
         raise RequestError('state=absent removes one node: give name and ip instead of nodes')
     if not params['nodes']:

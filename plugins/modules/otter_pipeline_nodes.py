@@ -463,8 +463,8 @@ def converge(module, entries, db):
     changed_channels = {}
     for pipeline in pipelines:
         if pipeline.id in touched:
-            entry = changed_channels.setdefault(pipeline.channel_id, dict(id=pipeline.channel_id,
-                                                                           name=pipeline.channel_name, removes=False))
+            entry = changed_channels.setdefault(
+                pipeline.channel_id, dict(id=pipeline.channel_id, name=pipeline.channel_name, removes=False))
             entry['removes'] = entry['removes'] or pipeline.id in losing
     result.update(
         layouts=layouts_report([p.id for p in pipelines], plan.after),
@@ -482,8 +482,8 @@ def main():
     module = AnsibleModule(
         argument_spec=argument_spec(),
         required_one_of=[('channel', 'pipeline', 'layouts')],
-        mutually_exclusive=[('layouts', option) for option in ('channel', 'pipeline', 'nodes', 'select_nodes',
-                                                                'extract_nodes', 'load_nodes')],
+        mutually_exclusive=[('layouts', option)
+                            for option in ('channel', 'pipeline', 'nodes', 'select_nodes', 'extract_nodes', 'load_nodes')],
         supports_check_mode=True,
     )
     run_module(module, parse_request, (Database,), converge)

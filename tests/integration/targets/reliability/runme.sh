@@ -7,7 +7,8 @@
 #
 # Helper servers (files/misbehaving.py) listen on 127.0.0.1 ports 18601-18604, exit by themselves after
 # their lifetime and are stopped by PID when their case ends. Global settings a case changes (read_only,
-# time_zone) are restored by the case and, should it die, again on exit.
+# time_zone) are restored by the case and, should it die, again on exit. The backup case loads Europe/Berlin
+# into the server's time zone tables when they lack it (see backup.yml).
 set -eux
 set -o pipefail
 
@@ -27,8 +28,8 @@ PIDS=()
 start_server() { # start_server MODE PORT [ARGS...]: a helper server, once it listens
     "$PY" "$HELPER" "$@" --lifetime 90 >>"$LOGS/server-$1.log" 2>&1 &
     PIDS+=($!)
-    local i
-    for i in $(seq 1 50); do
+    local _
+    for _ in $(seq 1 50); do
         "$PY" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$2" \
             2>/dev/null && return 0
         sleep 0.1
@@ -76,8 +77,8 @@ case_ backup
 case_ references
 case_ odd_strings
 case_ zookeeper
-start_server trickle-body 18602 --per-connection 25
-start_server trickle-head 18603 --per-connection 25
+start_server trickle-body 18602 --per-connection 20
+start_server trickle-head 18603 --per-connection 20
 start_server flood 18604 --log "$LOGS/flood.jsonl"
 case_ manager_http -e rel_trickle_body_port=18602 -e rel_trickle_head_port=18603 -e rel_flood_port=18604 \
     -e "rel_flood_log=$LOGS/flood.jsonl"

@@ -49,6 +49,7 @@ def serve_connection(mode, conn, args):
     started = time.time()
     deadline = started + args.per_connection
     sent = 0
+    answered = False
     try:
         if mode == 'silent':
             # Hold the connection open, say nothing, until the deadline or the client leaves.
@@ -60,7 +61,10 @@ def serve_connection(mode, conn, args):
                 except socket.timeout:
                     continue
             return
-        read_request(conn, deadline)
+        if not read_request(conn, deadline):
+            # A probe that only checks the port (or a client that left): nothing to answer, nothing to log.
+            return
+        answered = True
         conn.settimeout(10)
         if mode == 'trickle-body':
             conn.sendall(HEAD)
@@ -87,7 +91,7 @@ def serve_connection(mode, conn, args):
             conn.close()
         except OSError:
             pass
-        if mode == 'flood' and args.log:
+        if mode == 'flood' and answered and args.log:
             with open(args.log, 'a') as handle:
                 handle.write(json.dumps(dict(sent=sent, seconds=round(time.time() - started, 3))) + '\n')
 
