@@ -335,7 +335,8 @@ def live_findings(state, problems, expect, sessions=None, now=None, max_takeing=
             label = '%s/%s (pipeline %d)' % (channel['name'], entry['name'], pid)
         else:
             label = 'pipeline %d' % pid
-        select = set(int(n) for n in ((entry.get('nodes') or {}).get('SELECT') or []))
+        select = set(_int_id(dict(id=n), 'pipelines[].nodes.SELECT')
+                     for n in ((entry.get('nodes') or {}).get('SELECT') or []))
         pipeline = dict(id=pid, channel_id=channel.get('id'), label=label, alive_select=sorted(select & alive))
         current = live.get(pid) or {}
         found.extend(mainstem_holder(pipeline, select, current, names))
@@ -401,3 +402,375 @@ def live_summary(state, names=None):
                                                 '' if p['active'] else ', inactive')
         lines.append('pipeline %d (channel %s): %s' % (p['id'], p['channel_id'], holder))
     return lines
+
+
+# ---------------------------------------------------------------------------------------------
+# Preflight findings: an Otter home on its host (otter_home), against the declared node and managers.
+# Each takes the report of homes.node_home or homes.manager_home; channel_id and pipeline_id are None,
+# and the message names the host, the file and the value.
+
+from ansible_collections.otter.ha.plugins.module_utils.objects import short  # noqa: E402 (kept with its users)
+
+PREFLIGHT_KINDS = ('properties_missing', 'properties_unreadable', 'property_invalid', 'nid_unreadable', 'nid_differs',
+                   'process_nid_differs', 'node_ip_not_local', 'manager_address_invalid',
+                   'manager_address_overridden', 'manager_address_missing', 'manager_address_single',
+                   'manager_address_undeclared')
+# The manager pair (otter_managers_check), from every manager's report and its API.
+MANAGER_PAIR_KINDS = ('manager_unreachable', 'manager_api_error', 'manager_status_differs', 'manager_database_differs',
+                      'manager_zookeeper_differs', 'manager_zookeeper_not_cluster', 'monitor_none', 'monitor_several',
+                      'monitor_not_owner')
+# A ZooKeeper ensemble, server by server (otter_zk_ensemble_info).
+ENSEMBLE_KINDS = ('zk_server_unreachable', 'zk_command_refused', 'zk_server_not_serving', 'zk_no_leader',
+                  'zk_several_leaders', 'zk_standalone_in_ensemble')
+FINDING_KINDS = FINDING_KINDS + PREFLIGHT_KINDS + MANAGER_PAIR_KINDS + ENSEMBLE_KINDS
+
+
+def _where(report, name=None):
+    """'host:/path/name', how a message names a file of a home."""
+    return '%s:%s%s' % ((report.get('host') or {}).get('hostname') or '?', report['path'], '/' + name if name else '')
+
+
+def _node_of(declared):
+    if declared.get('name') and declared.get('nid') is not None:
+        return "node '%s' (id %d)" % (declared['name'], declared['nid'])
+    if declared.get('name'):
+        return "node '%s'" % declared['name']
+    return 'node %d' % declared['nid'] if declared.get('nid') is not None else 'the node'
+
+
+def _nids(declared, *more):
+    return [n for n in (declared.get('nid'),) + more if n is not None]
+
+
+def properties_missing(report, declared):
+    if report['properties']['exists']:
+        return []
+    if report['kind'] == 'node':
+        what = ('the node then runs on the defaults of its Spring files (otter.manager.address %s among them); put '
+                "the node deployer's conf/otter.properties there" % '127.0.0.1:1099')
+    else:
+        what = "the manager's startup.sh starts nothing without it (OtterManagerLauncher loads it)"
+    return [finding('properties_missing', '%s does not exist: %s' % (_where(report, 'conf/otter.properties'), what),
+                    node_ids=_nids(declared))]
+
+
+def properties_unreadable(report, declared):
+    problem = report['properties'].get('problem')
+    if not problem:
+        return []
+    return [finding('properties_unreadable', '%s: %s; correct that line' % (_where(report, 'conf/otter.properties'),
+                                                                            problem), node_ids=_nids(declared))]
+
+
+def property_invalid(report, declared):
+    return [finding('property_invalid', '%s: %s%s %s' % (
+        _where(report, 'conf/otter.properties'), item['key'],
+        '' if item['value'] is None else ' = %s' % short(item['value']), item['why']))
+        for item in report.get('problems') or []]
+
+
+def nid_findings(report, declared):
+    """nid_unreadable and nid_differs for conf/nid, process_nid_differs for the node running from the home.
+    An absent conf/nid is no finding: the role writes it (the report says so)."""
+    nid = report['nid']
+    expected = declared.get('nid')
+    where = _where(report, 'conf/nid')
+    found = []
+    if nid['problem']:
+        found.append(finding('nid_unreadable', '%s %s; it must hold the id of %s%s' % (
+            where, nid['problem'], _node_of(declared), ' (%d)' % expected if expected is not None else ''),
+            node_ids=_nids(declared)))
+    elif nid['present'] and expected is not None and nid['value'] != expected:
+        label = "node '%s'" % declared['name'] if declared.get('name') else 'the node'
+        found.append(finding('nid_differs', '%s holds %d, but %s is node %d in the manager database: started from this '
+                             'home, the node would run as node %d. This home was copied from, or belongs to, another '
+                             'node; make sure it is the home of %s before its conf/nid is rewritten, and restart the '
+                             'node afterwards' % (where, nid['value'], label, expected, nid['value'], label),
+                             node_ids=_nids(declared, nid['value'])))
+    process = report.get('process') or {}
+    if process.get('node') and expected is not None and process.get('nid') is not None and process['nid'] != expected:
+        found.append(finding('process_nid_differs', '%s: the node running from this home (pid %d, bin/otter.pid) runs '
+                             'as nid %d, not as %s: restart it (bin/stop.sh, then bin/startup.sh) once conf/nid holds '
+                             '%d' % (_where(report), process['pid'], process['nid'], _node_of(declared), expected),
+                             node_ids=_nids(declared, process['nid'])))
+    return found
+
+
+def node_ip_not_local(report, declared):
+    """NODE.IP must be this host's: the manager and the other nodes call the node there (unless
+    use_external_ip), and the node's own startup check looks at it (always)."""
+    ip = report.get('node_ip')
+    if not ip or ip['local']:
+        return []
+    check = ip['startup_check']
+    host = report.get('host') or {}
+    names = ', '.join(n for n in [host.get('hostname')] + list(host.get('addresses') or []) if n)
+    if ip['use_external_ip']:
+        if check['passes']:
+            return []
+        message = ('%s: NODE.IP %s of %s is not an address or name of this host (%s), and the node\'s startup check '
+                   '(OtterController.checkNidVaild, AddressUtils.isHostIp) refuses it: the node does not start. With '
+                   'use_external_ip the others reach it at its external IP, but NODE.IP must still be this host\'s'
+                   % (_where(report), ip['declared'], _node_of(declared), names))
+        return [finding('node_ip_not_local', message, node_ids=_nids(declared))]
+    if check['passes']:
+        startup = ('its startup check passes anyway (%s: AddressUtils.isHostIp accepts that since Otter 4.2.16; '
+                   'earlier versions refuse to start)' % check['reason'])
+    else:
+        startup = 'and its startup check (OtterController.checkNidVaild) refuses it: the node does not start'
+    return [finding('node_ip_not_local', '%s: NODE.IP %s of %s is not an address or name of this host (%s): the '
+                    'manager and the other nodes call the node at NODE.IP (ConfigRemoteServiceImpl, '
+                    'NodeCommmunicationClient), so they would reach another machine or none; %s. Register the node '
+                    'with an address of this host, or set use_external_ip with the address the others use'
+                    % (_where(report), ip['declared'], _node_of(declared), names, startup),
+                    node_ids=_nids(declared))]
+
+
+def manager_address_findings(report, declared):
+    """What a node home's otter.manager.address (the value the node uses) lacks or gets wrong against the
+    declared managers ((host, port) pairs; none declared: only the address's own problems)."""
+    address = report['manager_address']
+    where = _where(report, 'conf/otter.properties') if address['source'] == 'conf/otter.properties' else '%s (%s)' % (
+        _where(report), address['source'])
+    found = []
+    nids = _nids(declared)
+    for override in address['overrides']:
+        file_value = address['file_value']
+        found.append(finding('manager_address_overridden', '%s: %s sets -Dotter.manager.address=%s%s, which the node uses '
+                             'instead of conf/otter.properties (%s): a system property overrides the file '
+                             '(SYSTEM_PROPERTIES_MODE_OVERRIDE), so editing the file does not change what the node calls'
+                             % (_where(report), override['source'], override['value'],
+                                ' (a shell expansion, known only when the script runs)' if override['dynamic'] else '',
+                                'otter.manager.address = %s' % file_value if file_value is not None else
+                                'which does not set it'), node_ids=nids))
+    if not address['entries']:
+        found.append(finding('manager_address_invalid', '%s: otter.manager.address is empty: the node gets no manager '
+                             'address and fails to start (NodeCommmunicationClient.setManagerAddress)' % where,
+                             node_ids=nids))
+    for entry in address['entries']:
+        if entry['problem']:
+            found.append(finding('manager_address_invalid', '%s: otter.manager.address item %s %s%s' % (
+                where, short(entry['address']), entry['problem'],
+                '' if entry['host'] is not None and entry['port'] is not None else
+                '; callManager does not catch that, so a call that reaches this item fails instead of trying the '
+                'next manager'), node_ids=nids))
+    managers = declared.get('managers') or []
+    if not managers:
+        return found
+    listed = ', '.join('%s:%d' % m for m in managers)
+    usable = [e for e in address['entries'] if not e['problem']]
+    for manager in managers:
+        if not any(same_manager_entry(e, manager) for e in usable):
+            found.append(finding('manager_address_missing', '%s: otter.manager.address %s does not list the manager '
+                                 '%s:%d, so the node never asks it (declared managers: %s)'
+                                 % (where, short(address['value']), manager[0], manager[1], listed), node_ids=nids))
+    distinct = set((e['host'].lower(), e['port']) for e in usable)
+    if len(managers) > 1 and len(distinct) < 2:
+        found.append(finding('manager_address_single', '%s: otter.manager.address %s names %s, although %d managers '
+                             'are declared (%s): when it is down the node has no other manager to ask '
+                             '(NodeCommmunicationClient.callManager fails over only between the listed addresses)'
+                             % (where, short(address['value']),
+                                'only one manager the node can call' if distinct else 'no manager the node can call',
+                                len(managers), listed), node_ids=nids))
+    for entry in usable:
+        if not any(same_manager_entry(entry, m) for m in managers):
+            found.append(finding('manager_address_undeclared', '%s: otter.manager.address lists %s, which is not a '
+                                 'declared manager (%s): a call that starts there waits for it to fail before trying '
+                                 'the next one' % (where, entry['address'], listed), node_ids=nids))
+    return found
+
+
+def same_manager_entry(entry, manager):
+    return entry['port'] == manager[1] and (entry['host'] or '').lower() == manager[0].lower()
+
+
+def home_findings(report, declared):
+    """Every preflight finding of one home. declared: name, nid (the expected id), managers ((host, port)
+    pairs the node must list); each may be missing."""
+    found = properties_missing(report, declared) + properties_unreadable(report, declared)
+    if report['kind'] == 'node':
+        found.extend(nid_findings(report, declared))
+        found.extend(node_ip_not_local(report, declared))
+        found.extend(manager_address_findings(report, declared))
+    else:
+        found.extend(property_invalid(report, declared))
+    found.sort(key=lambda f: FINDING_KINDS.index(f['kind']))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# The manager pair: managers is a list of {'name', 'url', 'answered', 'error', 'status', 'home'}, where
+# home is the manager's report (homes.manager_home) and status what it answered for the probed channel.
+
+def _jdbc_key(url):
+    """A JDBC URL as the database it names: (scheme, servers, database), parameters ignored;
+    the trimmed text when it is not jdbc:mysql://."""
+    text = (url or '').strip()
+    prefix = text.lower().split('//', 1)[0]
+    if '//' not in text or prefix not in ('jdbc:mysql:', 'jdbc:mariadb:'):
+        return text
+    rest = text.split('//', 1)[1].split('?', 1)[0]
+    servers, _slash, database = rest.partition('/')
+    hosts = sorted(set(h if ':' in h.rsplit(']', 1)[-1] else h + ':3306'
+                       for h in (s.strip().lower() for s in servers.split(',')) if h))
+    return (prefix, tuple(hosts), database)
+
+
+def _groups(managers, key):
+    groups = []
+    for manager in managers:
+        value = key(manager)
+        for group in groups:
+            if group[0] == value:
+                group[1].append(manager)
+                break
+        else:
+            groups.append((value, [manager]))
+    return groups
+
+
+def _names(managers):
+    return ', '.join(m['name'] for m in managers)
+
+
+def manager_api(managers, channel_id):
+    """manager_unreachable, manager_api_error and manager_status_differs."""
+    found = []
+    for manager in managers:
+        if not manager['answered']:
+            found.append(finding('manager_unreachable', 'manager %s at %s does not answer /api/channel_check.htm: %s'
+                                 % (manager['name'], manager['url'], manager['error']), channel_id=channel_id))
+        elif manager['error']:
+            found.append(finding('manager_api_error', 'manager %s at %s answers /api/channel_check.htm%s with an error: '
+                                 '%s' % (manager['name'], manager['url'],
+                                         ' for channel %d' % channel_id if channel_id is not None else '',
+                                         manager['error']), channel_id=channel_id))
+    if channel_id is not None:
+        statuses = _groups([m for m in managers if m['status']], lambda m: m['status'])
+        if len(statuses) > 1:
+            found.append(finding('manager_status_differs', 'the managers report channel %d differently (%s): they do '
+                                 'not read one ZooKeeper, or one of them is not the manager of these nodes'
+                                 % (channel_id, '; '.join('%s on %s' % (s, _names(ms)) for s, ms in statuses)),
+                                 channel_id=channel_id))
+    return found
+
+
+def manager_database_differs(managers):
+    groups = _groups(managers, lambda m: _jdbc_key(m['home'].get('database_url')))
+    if len(groups) < 2:
+        return []
+    return [finding('manager_database_differs', 'the managers do not share one database (%s): each keeps its own '
+                    'channels, pipelines and nodes; give every manager the same otter.database.driver.url'
+                    % '; '.join('%s on %s' % (ms[0]['home'].get('database_url') or 'no URL', _names(ms))
+                                for _k, ms in groups))]
+
+
+def _ensemble(servers, chroot=None):
+    return ','.join(servers) + (chroot or '')
+
+
+def manager_zookeeper(managers, cluster):
+    """manager_zookeeper_differs (between managers) and manager_zookeeper_not_cluster (a manager against
+    the nodes' ensemble, cluster: {'label', 'servers'} or None); servers compared as sets of host:port."""
+    found = []
+    groups = _groups(managers, lambda m: (frozenset(m['home'].get('zookeeper_servers') or []),
+                                          m['home'].get('zookeeper_chroot')))
+    if len(groups) > 1:
+        found.append(finding('manager_zookeeper_differs', 'the managers use different ZooKeeper ensembles (%s): each '
+                             'sees only the nodes, locks and channel statuses of its own; give every manager the same '
+                             'otter.zookeeper.cluster.default' % '; '.join(
+                                 '%s on %s' % (_ensemble(ms[0]['home'].get('zookeeper_servers') or [],
+                                                         ms[0]['home'].get('zookeeper_chroot')) or 'none', _names(ms))
+                                 for _k, ms in groups)))
+    if cluster is None:
+        return found
+    wanted = frozenset(cluster['servers'])
+    for manager in managers:
+        servers = manager['home'].get('zookeeper_servers') or []
+        if frozenset(servers) != wanted or manager['home'].get('zookeeper_chroot'):
+            found.append(finding('manager_zookeeper_not_cluster', 'manager %s uses ZooKeeper %s '
+                                 '(otter.zookeeper.cluster.default), but the nodes use %s (%s): the manager shows '
+                                 'the nodes as stopped and cannot start their channels (issues #837, #1073)'
+                                 % (manager['name'], _ensemble(servers, manager['home'].get('zookeeper_chroot'))
+                                    or 'none', _ensemble(cluster['servers']), cluster['label'])))
+    return found
+
+
+def monitor_findings(managers, owner=None):
+    """Exactly one manager may run the self-monitor (otter.manager.monitor.self.enable, default true):
+    two send every alarm twice and both restart paused channels (issue #884)."""
+    enabled = [m for m in managers if m['home'].get('monitor_self_enable') is True]
+    if not enabled:
+        return [finding('monitor_none', 'no manager runs the self-monitor (otter.manager.monitor.self.enable is not '
+                        'true on %s): nobody checks the alarm rules or recovers paused channels; enable it on %s'
+                        % (_names(managers), 'the declared owner %s' % owner if owner else 'exactly one of them'))]
+    if len(enabled) > 1:
+        return [finding('monitor_several', 'managers %s all run the self-monitor (otter.manager.monitor.self.enable): '
+                        'each sends every alarm and each restarts the same channels (issue #884); keep it on %s and set '
+                        'it to false on the others' % (_names(enabled), owner or 'one of them'))]
+    if owner and enabled[0]['name'] != owner:
+        return [finding('monitor_not_owner', 'the self-monitor runs on manager %s, not on the declared owner %s; move '
+                        'it: otter.manager.monitor.self.enable = true on %s only' % (enabled[0]['name'], owner, owner))]
+    return []
+
+
+def pair_findings(managers, channel_id=None, cluster=None, owner=None):
+    """Every finding about the managers as a pair: each answers its API, they share one database and one
+    ZooKeeper ensemble (the nodes' one), and exactly one runs the self-monitor."""
+    found = manager_api(managers, channel_id)
+    found.extend(manager_database_differs(managers))
+    found.extend(manager_zookeeper(managers, cluster))
+    found.extend(monitor_findings(managers, owner))
+    found.sort(key=lambda f: FINDING_KINDS.index(f['kind']))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# A ZooKeeper ensemble: servers is a list of {'server', 'error', 'answer', 'srvr'} (srvr: ensemble.parse_srvr)
+
+def _said(server):
+    if server['error']:
+        return 'unreachable'
+    srvr = server['srvr']
+    if srvr['state'] == 'serving':
+        return srvr['mode']
+    return {'not_serving': 'not serving', 'refused': 'srvr refused'}.get(srvr['state'], 'no Mode')
+
+
+def ensemble_findings(servers):
+    """Every server answers srvr and serves; exactly one is the leader, or the only server is standalone."""
+    found = []
+    for server in servers:
+        name = server['server']
+        srvr = server.get('srvr') or {}
+        if server['error']:
+            found.append(finding('zk_server_unreachable', 'ZooKeeper server %s does not answer srvr: %s'
+                                 % (name, server['error'])))
+        elif srvr['state'] == 'refused':
+            found.append(finding('zk_command_refused', 'ZooKeeper server %s refuses srvr (%s): add srvr to its '
+                                 '4lw.commands.whitelist' % (name, short(server['answer'].strip()))))
+        elif srvr['state'] == 'unknown':
+            found.append(finding('zk_command_refused', 'ZooKeeper server %s answered srvr with %s, which has no Mode line'
+                                 % (name, short(server['answer'].strip()))))
+        elif srvr['state'] == 'not_serving':
+            found.append(finding('zk_server_not_serving', 'ZooKeeper server %s answers but does not serve clients (%s): '
+                                 'it is not in a quorum, so fewer than a majority of its ensemble run or reach each other'
+                                 % (name, short(server['answer'].strip()))))
+    serving = [s for s in servers if not s['error'] and s['srvr']['state'] == 'serving']
+    leaders = [s for s in serving if s['srvr']['mode'] == 'leader']
+    standalone = [s for s in serving if s['srvr']['mode'] == 'standalone']
+    answers = '; '.join('%s: %s' % (s['server'], _said(s)) for s in servers)
+    if len(servers) > 1:
+        for server in standalone:
+            found.append(finding('zk_standalone_in_ensemble', 'ZooKeeper server %s is a standalone server, not a member '
+                                 'of one ensemble with the others (%s): clients of different servers see different '
+                                 'data (nodes, locks, channel status)' % (server['server'], answers)))
+    if len(leaders) > 1:
+        found.append(finding('zk_several_leaders', 'ZooKeeper servers %s all report Mode: leader (%s): the list names '
+                             'servers of more than one ensemble' % (', '.join(s['server'] for s in leaders), answers)))
+    elif not leaders and not standalone:
+        found.append(finding('zk_no_leader', 'no ZooKeeper server of %s reports Mode: leader (%s): the ensemble has no '
+                             'quorum, or the list does not name its leader'
+                             % (', '.join(s['server'] for s in servers), answers)))
+    found.sort(key=lambda f: FINDING_KINDS.index(f['kind']))
+    return found

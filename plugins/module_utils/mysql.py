@@ -31,28 +31,35 @@ _ESCAPES = {'b': '\b', 't': '\t', 'n': '\n', 'r': '\r', '\\': '\\', 's': ' ', '"
 # Option files, as the client library reads them (mysys my_default.c)
 
 def _option_value(text):
-    """The value of 'key = value' as the client reads it: quotes removed, escapes translated, an
-    unquoted value ending at '#' and stripped."""
-    text = text.strip()
-    quote = text[:1] if text[:1] in ('"', "'") else None
-    body = text[1:] if quote else text
+    """The value of 'key = value' as the client reads it: a '#' outside quotes starts a comment, the
+    rest is stripped, one pair of quotes is removed when the value starts and ends with the same quote,
+    and backslash escapes are translated (an unknown one is kept as written)."""
+    quote = None
+    end = len(text)
+    for index, char in enumerate(text):
+        if quote:
+            if char == quote:
+                quote = None
+        elif char in ('"', "'"):
+            quote = char
+        elif char == '#':
+            end = index
+            break
+    value = text[:end].strip()
+    if len(value) >= 2 and value[0] in ('"', "'") and value[-1] == value[0]:
+        value = value[1:-1]
     out = []
     index = 0
-    while index < len(body):
-        char = body[index]
-        if char == '\\' and index + 1 < len(body):
-            nxt = body[index + 1]
+    while index < len(value):
+        char = value[index]
+        if char == '\\' and index + 1 < len(value):
+            nxt = value[index + 1]
             out.append(_ESCAPES.get(nxt, '\\' + nxt))
             index += 2
             continue
-        if quote and char == quote:
-            break
-        if not quote and char == '#':
-            break
         out.append(char)
         index += 1
-    value = ''.join(out)
-    return value if quote else value.rstrip()
+    return ''.join(out)
 
 
 def read_option_file(path, depth=0):

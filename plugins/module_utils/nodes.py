@@ -237,7 +237,7 @@ def _address(ip, port):
     return '%s:%d' % (ip, port)
 
 
-def identify(rows, spec, readdress=False):
+def identify(rows, spec, readdress=False, declared=()):
     """The stored node a declared one is, by the manager's own identity rule (NodeServiceImpl and
     the NODE unique key): NAME names one node, and IP + PORT belong to one node. Returns the row or
     None for a new node.
@@ -257,7 +257,9 @@ def identify(rows, spec, readdress=False):
             raise RequestError("%s: NODE already has node %d named '%s', and the manager compares names "
                                "case-insensitively; declare the node as it is registered, nothing was changed"
                                % (label, alike[0].id, alike[0].name))
-    owners = [r for r in rows if r.ip == spec.ip and int(r.port) == port and (row is None or r.id != row.id)]
+    # A declared node may leave its address in the same run; plan_nodes checks the addresses after it.
+    owners = [r for r in rows if r.ip == spec.ip and int(r.port) == port and (row is None or r.id != row.id)
+              and r.name not in declared]
     if owners:
         other = owners[0]
         raise RequestError("%s: that address belongs to node %d '%s' (registered at %s); a node's IP and port are "
@@ -369,7 +371,7 @@ def plan_nodes(rows, specs, clusters, readdress=False):
         names[spec.name] = spec
     plans = []
     for spec in specs:
-        row = identify(rows, spec, readdress)
+        row = identify(rows, spec, readdress, names)
         plans.append((row, plan_node(row, spec, clusters)))
     taken = {}
     moved = set(row.id for row, _plan in plans if row is not None)

@@ -17,7 +17,7 @@ import re
 from ansible_collections.otter.ha.plugins.module_utils.errors import RequestError
 from ansible_collections.otter.ha.plugins.module_utils.objects import listing
 
-_CANONICAL = re.compile(r'^[1-9][0-9]*$')
+_CANONICAL = re.compile(r'\A[1-9][0-9]*\Z')
 _MAX_BIGINT = 2 ** 63 - 1
 
 

@@ -114,6 +114,13 @@ def read_clusters(db):
     return [Cluster(int(r[0]), r[1]) for r in db.fetch('SELECT ID, CLUSTER_NAME FROM AUTOKEEPER_CLUSTER ORDER BY ID')]
 
 
+def read_cluster_servers(db):
+    """[(Cluster, SERVER_LIST text)] of every ZooKeeper cluster, by ID: the ensembles the nodes use
+    (NODE.PARAMETERS names its cluster by ID; ensemble.parse_server_list reads the JSON)."""
+    return [(Cluster(int(r[0]), r[1]), r[2])
+            for r in db.fetch('SELECT ID, CLUSTER_NAME, SERVER_LIST FROM AUTOKEEPER_CLUSTER ORDER BY ID')]
+
+
 # ---------------------------------------------------------------------------------------------
 # CHANNEL and PIPELINE
 

@@ -27,7 +27,7 @@ PROCESS_STATUSES = ('USED', 'UNUSED')
 MAX_DATA = 4096
 
 # How Otter names its znodes: Long.toString of a positive ID, so canonical decimal only.
-_NID = re.compile(r'^[1-9][0-9]{0,18}$')
+_NID = re.compile(r'\A[1-9][0-9]{0,18}\Z')
 
 
 def channel_path(channel_id):
@@ -36,6 +36,11 @@ def channel_path(channel_id):
 
 def mainstem_path(channel_id, pipeline_id):
     return '%s/%d/%d/mainstem' % (CHANNEL_ROOT, channel_id, pipeline_id)
+
+
+def is_id(name):
+    """Whether a child name is an ID as Otter names its znodes."""
+    return bool(_NID.match(name))
 
 
 def id_children(names, parent, problems):

@@ -11,7 +11,7 @@ __metaclass__ = type
 import traceback
 
 from ansible_collections.otter.ha.plugins.module_utils.errors import ZooKeeperError
-from ansible_collections.otter.ha.plugins.module_utils.znodes import CANAL_ROOT, CHANNEL_ROOT, NODE_ROOT, OTTER_ROOT
+from ansible_collections.otter.ha.plugins.module_utils.znodes import CANAL_ROOT, CHANNEL_ROOT, NODE_ROOT, OTTER_ROOT, is_id
 
 try:
     from kazoo.client import KazooClient
@@ -93,7 +93,7 @@ class ZooKeeper(object):
                 if stat is not None:
                     nodes[name] = stat.ephemeralOwner
             if channel_ids is None:
-                wanted = sorted(int(n) for n in self._children(CHANNEL_ROOT) if n.isdigit() and n == str(int(n)))
+                wanted = sorted(int(n) for n in self._children(CHANNEL_ROOT) if is_id(n))
             else:
                 wanted = sorted(set(channel_ids))
             channels = {}
@@ -102,7 +102,7 @@ class ZooKeeper(object):
                 data, stat = self._get(path)
                 pipelines = {}
                 for pid in self._children(path):
-                    if not (pid.isdigit() and pid == str(int(pid))):
+                    if not is_id(pid):
                         continue
                     mainstem, mstat = self._get('%s/%s/mainstem' % (path, pid))
                     process_root = '%s/%s/process' % (path, pid)
@@ -118,7 +118,7 @@ class ZooKeeper(object):
                     if stat is not None:
                         cursors.append((destination, client_id, stat.mtime))
         except KazooException as exc:
-            raise ZooKeeperError('error reading ZooKeeper at %s: %s' % (self.hosts, exc or type(exc).__name__))
+            raise ZooKeeperError('error reading ZooKeeper at %s: %s' % (self.hosts, str(exc) or type(exc).__name__))
         return dict(nodes=nodes, channels=channels, cursors=sorted(cursors))
 
     def read(self, path):

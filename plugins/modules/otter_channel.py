@@ -189,7 +189,7 @@ def parse_request(params):
         raise RequestError('timeout must not be negative, got %d' % params['timeout'])
     if params['request_timeout'] <= 0:
         raise RequestError('request_timeout must be positive, got %s' % params['request_timeout'])
-    return params['channel'].strip()
+    return params['channel']
 
 
 def switch(module, ref, db, api):
