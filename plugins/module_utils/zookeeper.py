@@ -121,6 +121,13 @@ class ZooKeeper(object):
             raise ZooKeeperError('error reading ZooKeeper at %s: %s' % (self.hosts, str(exc) or type(exc).__name__))
         return dict(nodes=nodes, channels=channels, cursors=sorted(cursors))
 
+    def children(self, path):
+        """The children of a znode, [] when it does not exist."""
+        try:
+            return self._children(path)
+        except KazooException as exc:
+            raise ZooKeeperError('error reading %s from ZooKeeper at %s: %s' % (path, self.hosts, exc))
+
     def read(self, path):
         """(data, version) of a znode, or (None, None)."""
         try:

@@ -26,6 +26,21 @@ zk wait /otter/channel/1/2/mainstem 10 '"nid":2'
 run cases.yml -e case=switch "$@"
 [ "$(zk holder 1 1)" = 2 ]
 
+# Failover drill of pipeline 1 (held by node 2 now): release mode, then stop mode with the holder stopped in
+# between, then a bound that cannot be met (the holder is not stopped at all).
+run cases.yml -e case=drill_release "$@"
+holder=$(zk holder 1 1)
+since=$("$PY" -c 'import time; print(time.time())')
+stop_node "$holder"
+run cases.yml -e case=drill_observe -e "drill_holder=$holder" -e "drill_since=$since" "$@"
+start_node "$holder" 1:1
+fails drill_missed "the drill missed its bound at step node_gone (1.0 s after the step before)"
+stop_node 2
+zk wait /otter/channel/1/1/mainstem 10 '"nid":1'
+fails drill_no_standby "has no standby: no other SELECT node than node 1 (node-a) is alive"
+start_node 2 1:1 1:2
+zk wait /otter/channel/1/2/mainstem 10 '"nid":2'
+
 fails not_select "node 3 (node-c) is not a SELECT node of sync-ab/a-to-b (pipeline 1) (SELECT nodes: node 1 (node-a), node 2 (node-b))"
 stop_node 1
 fails not_alive "node 1 (node-a) is not alive (/otter/node/1 does not exist)"
