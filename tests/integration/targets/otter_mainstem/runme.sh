@@ -76,3 +76,46 @@ run cases.yml -e case=pending "$@"
 sleep 1
 zk status 1 START
 run cases.yml -e case=pushed "$@"
+
+# The drill playbook, on node homes whose bin/startup.sh and bin/stop.sh start and stop the node stand-ins (as
+# upstream's scripts start and stop a node: stop.sh sends SIGTERM, a graceful stop).
+zk reset
+zk channel 1 START 1 2
+for nid in 1 2; do
+    home=$STATE/home-$nid
+    mkdir -p "$home/bin"
+    cat > "$home/bin/startup.sh" <<SH
+#!/usr/bin/env bash
+"$PY" "$STANDINS/otter_node_standin.py" --zk "$ZK" --nid $nid --pipeline 1:1 --pipeline 1:2 >>"$STATE/node-$nid.log" 2>&1 &
+echo \$! > "$STATE/node-$nid.pid"
+SH
+    cat > "$home/bin/stop.sh" <<SH
+#!/usr/bin/env bash
+pid=\$(cat "$STATE/node-$nid.pid")
+kill "\$pid"
+while kill -0 "\$pid" 2>/dev/null; do sleep 0.1; done
+rm -f "$STATE/node-$nid.pid"
+SH
+    chmod +x "$home/bin/startup.sh" "$home/bin/stop.sh"
+    "$home/bin/startup.sh"
+    zk wait "/otter/node/$nid" 20
+done
+zk wait /otter/channel/1/1/mainstem 10 OVERTAKE
+zk wait /otter/channel/1/2/mainstem 10 OVERTAKE
+cat > "$OUTPUT_DIR/drill_vars.yml" <<YAML
+node_ha_db: {config_file: $(sed -n 's/^otter_test_client_cnf: *//p' "$CONFIG")}
+node_ha_zk_hosts: $ZK
+node_ha_drill_channel: sync-ab
+node_ha_live_wait: 20
+node_ha_nodes:
+  - {name: node-a, ip: 127.0.0.1, host: localhost, otter_home: $STATE/home-1}
+  - {name: node-b, ip: 127.0.0.2, host: localhost, otter_home: $STATE/home-2}
+YAML
+run otter.ha.drill -e @"$OUTPUT_DIR/drill_vars.yml" "$@" | tee "$OUTPUT_DIR/drill_release.log"
+grep -q 'released: node [12] (node-[ab]) released its lock (active=false)' "$OUTPUT_DIR/drill_release.log"
+[ "$(grep -c 'processes_gone: no process znode of node' "$OUTPUT_DIR/drill_release.log")" -eq 2 ]
+run otter.ha.drill -e @"$OUTPUT_DIR/drill_vars.yml" -e node_ha_drill_mode=stop "$@" | tee "$OUTPUT_DIR/drill_stop.log"
+[ "$(grep -c 'node_gone: node [12] (node-[ab]) has no /otter/node/[12] any more' "$OUTPUT_DIR/drill_stop.log")" -eq 2 ]
+[ "$(grep -c 'TASK \[otter.ha.node_ha : Bring the holder back with bin/startup.sh\]' "$OUTPUT_DIR/drill_stop.log")" -eq 2 ]
+zk wait /otter/node/1 10
+zk wait /otter/node/2 10
