@@ -331,9 +331,11 @@ def drill(module, ref, db, zk, clock=time.time, sleep=time.sleep):
         if params['mode'] != 'release':
             raise ZooKeeperError('%s: the lock came back to %s, the node that was stopped' % (label, node_label(old, names)))
     new = mainstem['nid']
-    run.wait('overtake', params['overtake_timeout'],
-             lambda: (lambda m: m if m and m['nid'] == new and m['status'] == 'OVERTAKE' else None)(run.holder()[0]),
-             lambda _m: '%s caught up (OVERTAKE)' % node_label(new, names))
+
+    def caught_up():
+        current = run.holder()[0]
+        return current if current and current['nid'] == new and current['status'] == 'OVERTAKE' else None
+    run.wait('overtake', params['overtake_timeout'], caught_up, lambda _m: '%s caught up (OVERTAKE)' % node_label(new, names))
     run.wait('channel_start', params['channel_timeout'], lambda: run.status() == 'START',
              lambda _v: 'channel %d is START' % pipeline.channel_id)
     run.wait('processes_gone', params['process_timeout'], lambda: not run.processes_of(old),
