@@ -15,6 +15,10 @@ fleet from bench/fleet.py, as the manager UI leaves it), then measures, in this 
 - a loop of community.mysql.mysql_query tasks, one guarded INSERT ... WHERE NOT EXISTS per row,
   run in full for small fleets and on an evenly spread sample, then extrapolated, for big ones.
 
+Then the role: playbooks/ha.yml, a first run and a no-op re-run, on one fleet (100 channels by default) with
+3 and with 24 node hosts (local-connection inventory hosts, each with its own Otter home), one layout entry per
+pair of nodes.
+
 It prints a table (also written to bench/results/ and into bench/README.md) and one last line
 starting with "bench:".
 """
@@ -56,6 +60,11 @@ MAX_NOOP_STATEMENTS = 5
 MAX_MODULE_VS_FLOOR = 2.0
 MIN_VS_LOOP_SEED = 8.0
 MIN_VS_LOOP_LARGE = 1000.0
+# The role: its cost must not grow with the number of node hosts beyond what their own files take, written in
+# parallel (playbooks/ha.yml's nid play).
+MAX_ROLE_NOOP_GROWTH = 1.5
+MAX_ROLE_FIRST_GROWTH = 2.0
+HA_PLAYBOOK = os.path.join(ROOT, 'playbooks', 'ha.yml')
 
 GUARDED_INSERT = (
     'INSERT INTO PIPELINE_NODE_RELATION (NODE_ID, PIPELINE_ID, LOCATION, GMT_CREATE, GMT_MODIFIED) '
@@ -106,6 +115,12 @@ class BenchError(Exception):
 
 def run_process(cmd, env, stdout_path, stderr_path):
     """Run cmd; (exit code, wall seconds, peak RSS in MiB) of that process alone (wait4)."""
+    code, wall, usage = run_process_usage(cmd, env, stdout_path, stderr_path)
+    return code, wall, usage.ru_maxrss / 1024.0
+
+
+def run_process_usage(cmd, env, stdout_path, stderr_path):
+    """Run cmd; (exit code, wall seconds, resource usage of the process and the children it waited for)."""
     with open(stdout_path, 'wb') as out, open(stderr_path, 'wb') as err:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env)
@@ -113,7 +128,7 @@ def run_process(cmd, env, stdout_path, stderr_path):
         wall = time.perf_counter() - started
     code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -os.WTERMSIG(status)
     proc.returncode = code
-    return code, wall, usage.ru_maxrss / 1024.0
+    return code, wall, usage
 
 
 def read_json(path):
@@ -259,7 +274,7 @@ class SizeRun(object):
         timings = read_json(base + '.timings.json')
         return dict(wall_s=wall, import_s=timings['import_s'], main_s=timings['main_s'], peak_mib=peak,
                     statements=statements, questions=questions, kinds=kinds, changed=output['changed'],
-                    added=sum(len(c['added']) for c in output.get('changes', [])))
+                    added=sum(len(c['added']) * len(c['pipelines']) for c in output.get('changes', [])))
 
     def measure_module(self):
         repeat = self.options.repeat
@@ -447,6 +462,210 @@ def short_path(filename):
 
 
 # ---------------------------------------------------------------------------------------------
+# The role: playbooks/ha.yml with N node hosts
+
+class RoleRun(object):
+    """playbooks/ha.yml on a fleet of C channels over N nodes, each node on a node host of its own (a
+    local-connection inventory host with its own Otter home under the state folder). The declaration is one
+    layout entry per pair of nodes the fleet's channels use (channel i: nodes i mod N and i + 1 mod N), every
+    location of those channels' pipelines on both nodes; the nodes are declared as the manager UI registered them.
+    First run: every nid file is written and 3 rows are added to each pipeline (whatever N); no-op: nothing."""
+
+    def __init__(self, options, server, hosts, channels):
+        self.options = options
+        self.server = server
+        self.hosts = hosts
+        self.fleet = fleetgen.build(channels, hosts)
+        self.pipelines = len(self.fleet.pipelines)
+        self.work = os.path.join(options.state, 'role-%d' % hosts)
+        self.homes = os.path.join(self.work, 'homes')
+        os.makedirs(self.work, exist_ok=True)
+        self.fleet_file = os.path.join(self.work, 'fleet.sql')
+        with open(self.fleet_file, 'w') as handle:
+            handle.write(fleetgen.fleet_sql(self.fleet))
+        self.inventory = os.path.join(self.work, 'inventory.ini')
+        with open(self.inventory, 'w') as handle:
+            handle.write('localhost ansible_connection=local ansible_python_interpreter=%s\n' % sys.executable)
+            handle.write('[otter_nodes]\n')
+            for nid, _name in self.fleet.nodes:
+                handle.write('node-host-%d ansible_connection=local ansible_python_interpreter=%s\n'
+                             % (nid, sys.executable))
+        self.entries = self.layout_entries()
+        self.vars_file = os.path.join(self.work, 'vars.json')
+        write_json(self.vars_file, dict(
+            node_ha_db=dict(config_file=server.client_cnf, login_db=DATABASE),
+            node_ha_backup_dir=os.path.join(self.work, 'backups'),
+            node_ha_nodes=[dict(name=name, ip='10.0.%d.11' % nid, zk_cluster='default', host='node-host-%d' % nid,
+                                otter_home=os.path.join(self.homes, name)) for nid, name in self.fleet.nodes],
+            node_ha_layouts=self.entries))
+        self.result = dict(hosts=hosts, channels=channels, pipelines=self.pipelines, entries=len(self.entries),
+                           rows_added=self.pipelines * len(fleetgen.LOCATIONS))
+        self._count = 0
+        self._runs = dict(first=[], noop=[])
+
+    def layout_entries(self):
+        pairs = {}
+        for cid, name in self.fleet.channels:
+            c = cid - 1
+            pair = (c % self.hosts + 1, (c + 1) % self.hosts + 1)
+            pairs.setdefault(pair, []).append(name)
+        names = dict(self.fleet.nodes)
+        return [dict(name='%s + %s' % (names[a], names[b]), channels=channels, nodes=[names[a], names[b]],
+                     state='exact') for (a, b), channels in sorted(pairs.items())]
+
+    def reset(self):
+        """The fleet as the manager UI leaves it, and Otter homes without conf/nid."""
+        self.server.load(SCHEMA, self.fleet_file)
+        if os.path.isdir(self.homes):
+            subprocess.check_call(['rm', '-rf', self.homes])
+        for _nid, name in self.fleet.nodes:
+            os.makedirs(os.path.join(self.homes, name, 'conf'))
+
+    def env(self):
+        tmp = os.path.join(self.options.state, 'ansible-tmp')
+        os.makedirs(tmp, exist_ok=True)
+        return dict(
+            os.environ,
+            PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''),
+            ANSIBLE_COLLECTIONS_PATH=os.path.join(self.options.state, 'collections'),
+            ANSIBLE_STDOUT_CALLBACK='ansible.posix.json',
+            ANSIBLE_NOCOLOR='1',
+            ANSIBLE_RETRY_FILES_ENABLED='0',
+            ANSIBLE_LOCAL_TEMP=tmp,
+            ANSIBLE_REMOTE_TEMP=tmp,
+            ANSIBLE_DEPRECATION_WARNINGS='0',
+            # Every node host at once in the nid play, as the README asks (forks at least the node hosts).
+            ANSIBLE_FORKS=str(max(5, self.hosts + 1)),
+        )
+
+    def run(self, label):
+        self._count += 1
+        base = os.path.join(self.work, '%02d-%s' % (self._count, label))
+        cmd = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', self.inventory,
+               HA_PLAYBOOK, '-e', '@' + self.vars_file]
+        before = self.server.counters()
+        code, wall, usage = run_process_usage(cmd, self.env(), base + '.out.json', base + '.err')
+        statements, _questions, kinds = self.server.statements_since(before)
+        if code != 0:
+            raise BenchError('ansible-playbook ha.yml (%s, %d node hosts) failed (exit %d):\n%s\n%s'
+                             % (label, self.hosts, code, tail(base + '.out.json', 60), tail(base + '.err')))
+        output = read_json(base + '.out.json')
+        plays = [duration(play['play']['duration']) for play in output['plays']]
+        changed = dict((host, stats.get('changed', 0)) for host, stats in output['stats'].items())
+        return dict(wall_s=wall, cpu_s=usage.ru_utime + usage.ru_stime, plays_s=plays, statements=statements,
+                    kinds=kinds, changed=changed)
+
+    def check_nids(self):
+        for nid, name in self.fleet.nodes:
+            with open(os.path.join(self.homes, name, 'conf', 'nid')) as handle:
+                if handle.read() != '%d\n' % nid:
+                    raise BenchError('conf/nid of %s is not %d' % (name, nid))
+
+    def measure_once(self):
+        """One first run on a fresh fleet and homes, then the no-op re-run; both checked."""
+        self.reset()
+        first = self.run('ha-first')
+        if not first['changed'].get('localhost') or len([h for h, n in first['changed'].items() if n]) != self.hosts + 1:
+            raise BenchError('the first run of ha.yml did not change the database and every nid file: %s'
+                             % first['changed'])
+        self.server.check_converged(self.pipelines, 2)
+        self.check_nids()
+        noop = self.run('ha-noop')
+        if any(noop['changed'].values()):
+            raise BenchError('the no-op re-run of ha.yml changed something: %s' % noop['changed'])
+        self._runs['first'].append(first)
+        self._runs['noop'].append(noop)
+
+    def summarise(self):
+        for key, runs in self._runs.items():
+            counts = sorted(set(run['statements'] for run in runs))
+            if len(counts) != 1:
+                raise BenchError('statement counts differ between identical runs of ha.yml: %s' % counts)
+            self.result[key] = dict(
+                wall_s=statistics.median(run['wall_s'] for run in runs),
+                cpu_s=statistics.median(run['cpu_s'] for run in runs),
+                nid_play_s=statistics.median(run['plays_s'][1] for run in runs),
+                db_plays_s=statistics.median(run['plays_s'][0] + run['plays_s'][2] for run in runs),
+                statements=counts[0], kinds=runs[0]['kinds'], runs=len(runs))
+
+
+def measure_roles(roles, repeat):
+    """The sizes in turn, `repeat` rounds: a machine whose load drifts during the run weighs on every size alike."""
+    for attempt in range(repeat):
+        for role in roles:
+            say('   round %d of %d: %d node hosts' % (attempt + 1, repeat, role.hosts))
+            role.measure_once()
+    for role in roles:
+        role.summarise()
+    return [role.result for role in roles]
+
+
+def role_growth(role_results, key):
+    return ratio(role_results[-1][key]['wall_s'], role_results[0][key]['wall_s'])
+
+
+def role_table(role_results):
+    heads = ['%d node hosts' % r['hosts'] for r in role_results]
+    small, large = role_results[0], role_results[-1]
+    rows = [
+        ('layout entries (one per pair of nodes)', lambda r: '%d' % r['entries'], ''),
+        ('rows the first run adds', lambda r: '%d' % r['rows_added'], ''),
+        ('**first run** (nodes registered by the UI, no conf/nid yet)', None, None),
+        ('ansible-playbook ha.yml wall, s', lambda r: fmt_s(r['first']['wall_s']),
+         fmt_x(role_growth(role_results, 'first')) + 'x'),
+        ('CPU of every process of the run (user + system), s', lambda r: fmt_s(r['first']['cpu_s']),
+         fmt_x(ratio(large['first']['cpu_s'], small['first']['cpu_s'])) + 'x'),
+        ('the two database plays, s', lambda r: fmt_s(r['first']['db_plays_s']),
+         fmt_x(ratio(large['first']['db_plays_s'], small['first']['db_plays_s'])) + 'x'),
+        ('the nid play on the node hosts, s', lambda r: fmt_s(r['first']['nid_play_s']),
+         fmt_x(ratio(large['first']['nid_play_s'], small['first']['nid_play_s'])) + 'x'),
+        ('SQL statements', lambda r: '%d' % r['first']['statements'], ''),
+        ('**no-op re-run**', None, None),
+        ('ansible-playbook ha.yml wall, s', lambda r: fmt_s(r['noop']['wall_s']),
+         fmt_x(role_growth(role_results, 'noop')) + 'x'),
+        ('CPU of every process of the run (user + system), s', lambda r: fmt_s(r['noop']['cpu_s']),
+         fmt_x(ratio(large['noop']['cpu_s'], small['noop']['cpu_s'])) + 'x'),
+        ('the two database plays, s', lambda r: fmt_s(r['noop']['db_plays_s']),
+         fmt_x(ratio(large['noop']['db_plays_s'], small['noop']['db_plays_s'])) + 'x'),
+        ('the nid play on the node hosts, s', lambda r: fmt_s(r['noop']['nid_play_s']),
+         fmt_x(ratio(large['noop']['nid_play_s'], small['noop']['nid_play_s'])) + 'x'),
+        ('SQL statements', lambda r: '%d' % r['noop']['statements'], ''),
+    ]
+    last = '%d / %d' % (large['hosts'], small['hosts'])
+    lines = ['| measure | %s | %s |' % (' | '.join(heads), last), '| --- |%s ---: |' % (' ---: |' * len(heads))]
+    for label, cell, growth in rows:
+        if cell is None:
+            lines.append('| %s |%s |' % (label, ' |' * len(heads)))
+        else:
+            lines.append('| %s | %s | %s |' % (label, ' | '.join(cell(r) for r in role_results), growth))
+    return '\n'.join(lines)
+
+
+def role_targets(role_results):
+    small, large = role_results[0], role_results[-1]
+    checks = [
+        ('ha.yml no-op at %d node hosts <= %.1fx the no-op at %d' % (large['hosts'], MAX_ROLE_NOOP_GROWTH, small['hosts']),
+         role_growth(role_results, 'noop') <= MAX_ROLE_NOOP_GROWTH, fmt_x(role_growth(role_results, 'noop')) + 'x'),
+        ('ha.yml first run at %d node hosts <= %.1fx the first run at %d'
+         % (large['hosts'], MAX_ROLE_FIRST_GROWTH, small['hosts']),
+         role_growth(role_results, 'first') <= MAX_ROLE_FIRST_GROWTH, fmt_x(role_growth(role_results, 'first')) + 'x'),
+        ('SQL statements of ha.yml the same at %d and %d node hosts' % (small['hosts'], large['hosts']),
+         small['first']['statements'] == large['first']['statements']
+         and small['noop']['statements'] == large['noop']['statements'],
+         'first run %d and %d, no-op %d and %d' % (small['first']['statements'], large['first']['statements'],
+                                                   small['noop']['statements'], large['noop']['statements'])),
+    ]
+    return ['%-4s %s: %s' % ('met' if ok else 'MISS', label, value) for label, ok, value in checks]
+
+
+def role_line(role_results):
+    small, large = role_results[0], role_results[-1]
+    return (' role_noop_%d_vs_%d=%sx role_first_%d_vs_%d=%sx'
+            % (large['hosts'], small['hosts'], fmt_x(role_growth(role_results, 'noop')),
+               large['hosts'], small['hosts'], fmt_x(role_growth(role_results, 'first'))))
+
+
+# ---------------------------------------------------------------------------------------------
 # Report
 
 def fmt_s(value):
@@ -621,7 +840,7 @@ def prepare_state(state):
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description='Benchmark otter.ha.otter_pipeline_nodes (make bench).')
+    parser = argparse.ArgumentParser(description='Benchmark otter.ha.otter_pipeline_nodes and the node_ha role (make bench).')
     parser.add_argument('--client-cnf', required=True, help='MySQL option file of the test account')
     parser.add_argument('--port', type=int, required=True, help='port of the throwaway server')
     parser.add_argument('--state', required=True, help='folder for generated files (outside the checkout)')
@@ -633,6 +852,13 @@ def parse_args(argv):
     parser.add_argument('--loop-sample', type=int, default=30, help='mysql_query tasks timed on big fleets')
     parser.add_argument('--loop-full-max', type=int, default=600,
                         help='fleets with at most this many rows to add run the whole mysql_query loop')
+    parser.add_argument('--role-hosts', default='3,24',
+                        help='node hosts of the role runs (playbooks/ha.yml), comma-separated, smallest first '
+                             '(default 3,24); empty: no role runs')
+    parser.add_argument('--role-channels', type=int, default=100,
+                        help='bidirectional channels of the role runs (default 100: 200 pipelines)')
+    parser.add_argument('--role-repeat', type=int, default=3,
+                        help='first runs and no-op re-runs of ha.yml at each size, median kept')
     parser.add_argument('--no-readme', action='store_true', help='do not rewrite the table in bench/README.md')
     return parser.parse_args(argv)
 
@@ -671,6 +897,13 @@ def main(argv=None):
             r['module_vs_floor'] = ratio(r['module']['main_s'], r['floor']['main_s'])
             r['vs_loop'] = ratio(r['loop']['task_s'], r['module']['task_s'])
             results.append(r)
+        roles = [RoleRun(options, server, int(hosts), options.role_channels)
+                 for hosts in options.role_hosts.split(',') if hosts.strip()]
+        if roles:
+            say('== role: playbooks/ha.yml, %s node hosts, %d pipelines (%d channels), %s layout entries, %d rounds'
+                % (' and '.join('%d' % r.hosts for r in roles), roles[0].pipelines, options.role_channels,
+                   ' and '.join('%d' % len(r.entries) for r in roles), options.role_repeat))
+        role_results = measure_roles(roles, options.role_repeat)
     finally:
         server.close()
 
@@ -682,9 +915,16 @@ def main(argv=None):
         '',
         table(results),
         '',
-    ] + notes(results))
+    ] + notes(results) + ([
+        '',
+        'The role, `playbooks/ha.yml` (forks: node hosts + 1), on %d pipelines; medians of %d runs:'
+        % (role_results[0]['pipelines'], options.role_repeat),
+        '',
+        role_table(role_results),
+    ] if role_results else []))
     with open(os.path.join(RESULTS, 'latest.json'), 'w') as handle:
-        json.dump(dict(date=run_on, environment=env_line, results=results), handle, indent=1, sort_keys=True)
+        json.dump(dict(date=run_on, environment=env_line, results=results, role=role_results), handle, indent=1,
+                  sort_keys=True)
     with open(os.path.join(RESULTS, 'latest.md'), 'w') as handle:
         handle.write(report + '\n')
     if not options.no_readme:
@@ -698,12 +938,12 @@ def main(argv=None):
         say('  %7.3f s %6d calls  %s' % (row['cumulative_s'], row['calls'], row['where']))
     say('')
     say('Targets:')
-    for line in targets(results):
+    for line in targets(results) + (role_targets(role_results) if len(role_results) > 1 else []):
         say('  ' + line)
     say('')
     say(report)
     say('')
-    say(bench_line(results))
+    say(bench_line(results) + (role_line(role_results) if len(role_results) > 1 else ''))
     return 0
 
 

@@ -288,9 +288,9 @@ executed_queries:
 diff:
   description:
     - The node (as in RV(node)) before and after; an empty dict stands for no node.
-    - With O(nodes), C(before) and C(after) are lists of the declared nodes that change, in the order declared.
+    - With O(nodes), a list of such diffs, one per declared node that changes, in the order declared.
   returned: when diff mode is on
-  type: dict
+  type: raw
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -371,7 +371,10 @@ def converge_present(module, db, specs, nodes):
     if module.params['nodes'] is None:
         plan = plans[0][1]
         return dict(changed=changed, node=plan.after, diff=dict(before=plan.before or {}, after=dict(plan.after)))
-    return dict(changed=changed, nodes=[plan.after for _row, plan in plans], diff=dict(before=before, after=after))
+    # One diff per node that changes: Ansible shows a list of diffs one after another.
+    diff = [dict(before=b, after=a, before_header="node '%s'" % a['name'], after_header="node '%s'" % a['name'])
+            for b, a in zip(before, after)]
+    return dict(changed=changed, nodes=[plan.after for _row, plan in plans], diff=diff)
 
 
 def converge_absent(module, db, specs, nodes):

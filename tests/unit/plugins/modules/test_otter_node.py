@@ -104,8 +104,10 @@ def test_several_nodes_in_one_transaction(capsys, database):
     assert result['executed_queries'] == preview['executed_queries']
     assert database.commits == 1
     assert [(n['id'], n['name'], n['port']) for n in result['nodes']] == [(4, 'node-d', 2088), (2, 'node-b', 3088)]
-    assert [d.get('port') for d in result['diff']['before']] == [None, 2088]
-    assert [d['port'] for d in result['diff']['after']] == [2088, 3088]
+    # One diff per changed node, as Ansible shows a list of diffs.
+    assert [d['before'].get('port') for d in result['diff']] == [None, 2088]
+    assert [d['after']['port'] for d in result['diff']] == [2088, 3088]
+    assert [d['before_header'] for d in result['diff']] == ["node 'node-d'", "node 'node-b'"]
     assert 'node' not in result
     again = run_module(capsys, args)
     assert again['changed'] is False and again['executed_queries'] == []
