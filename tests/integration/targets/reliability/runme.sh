@@ -5,7 +5,7 @@
 # never writes, and HTTP managers that trickle or flood. One playbook per case (*.yml beside this file);
 # every case runs even when an earlier one fails, and the target fails at the end naming the failed cases.
 #
-# Helper servers (files/misbehaving.py) listen on 127.0.0.1 ports 18601-18604, exit by themselves after
+# Helper servers (files/misbehaving.py) listen on 127.0.0.1 ports 18601-18694 (by Python line), exit by themselves after
 # their lifetime and are stopped by PID when their case ends. Global settings a case changes (read_only,
 # time_zone) are restored by the case and, should it die, again on exit. The backup case loads Europe/Berlin
 # into the server's time zone tables when they lack it (see backup.yml).
@@ -65,11 +65,14 @@ case_() { # case_ NAME [ARGS...]: run NAME.yml, keep its output, remember a fail
     fi
 }
 
+# The helper servers' ports depend on the Python line, so that both ansible-core lines can run side by side.
+base=$((18600 + $("$PY" -c 'import sys; print(sys.version_info[1] % 10)') * 10))
+silent=$((base + 1)) trickle_body=$((base + 2)) trickle_head=$((base + 3)) flood=$((base + 4))
 set +x
 case_ engines
 case_ locks
-start_server silent 18601
-case_ read_timeout -e rel_silent_port=18601
+start_server silent "$silent"
+case_ read_timeout -e "rel_silent_port=$silent"
 stop_servers
 case_ read_only
 case_ option_files
@@ -77,10 +80,10 @@ case_ backup
 case_ references
 case_ odd_strings
 case_ zookeeper
-start_server trickle-body 18602 --per-connection 20
-start_server trickle-head 18603 --per-connection 20
-start_server flood 18604 --log "$LOGS/flood.jsonl"
-case_ manager_http -e rel_trickle_body_port=18602 -e rel_trickle_head_port=18603 -e rel_flood_port=18604 \
+start_server trickle-body "$trickle_body" --per-connection 20
+start_server trickle-head "$trickle_head" --per-connection 20
+start_server flood "$flood" --log "$LOGS/flood.jsonl"
+case_ manager_http -e "rel_trickle_body_port=$trickle_body" -e "rel_trickle_head_port=$trickle_head" -e "rel_flood_port=$flood" \
     -e "rel_flood_log=$LOGS/flood.jsonl"
 stop_servers
 
