@@ -19,9 +19,10 @@ venv_dir() { (cd "$1" && pwd); }
 work_dir() { printf '%s\n' "${TMPDIR:-/tmp}/otter-ha-$1-$(printf '%s' "$root" | cksum | cut -d' ' -f1)"; }
 
 # --- Throwaway servers (scripts/mariadb.sh, scripts/zookeeper.sh) on 127.0.0.1 ---------------------------------
-# Their folders are named after the port, so two checkouts that pick the same port would share one. The folder's
-# `owner` file records the checkout that made it and the port; a port is used only when nothing but that
-# folder's own server listens on it.
+# Their folders are named after the port and the checkout (work_dir NAME-PORT), so two checkouts never share
+# one by default; OTTER_DB_DIR/OTTER_ZK_DIR can still point two at one folder, so the folder's `owner` file
+# records the checkout that made it and the port. A port is used only when nothing but that folder's own server
+# listens on it.
 
 # port_listeners PORT: the pids of the processes listening on TCP port PORT (any address), one a line;
 # "?" for a listener whose process cannot be seen.

@@ -9,7 +9,7 @@
 #   scripts/mariadb.sh sql [ARGS...]      a mariadb client connected as the test account
 #
 # Environment: OTTER_DB_PORT (default 13306), OTTER_DB_DIR (default: a folder in $TMPDIR named
-# after the port), OTTER_DB_PORT_VAR (the setting a refusal tells to change, default OTTER_DB_PORT).
+# after the port and this checkout), OTTER_DB_PORT_VAR (the setting a refusal tells to change, default OTTER_DB_PORT).
 # `start` refuses, at once, a port another program listens on and a folder another checkout made
 # ($OTTER_DB_DIR/owner); `stop` and `destroy` leave a server this checkout did not start alone.
 # The test account is written to $OTTER_DB_DIR/client.cnf (a MySQL option file).
@@ -19,7 +19,7 @@
 source "$(dirname "$0")/lib.sh"
 
 PORT=${OTTER_DB_PORT:-13306}
-DIR=${OTTER_DB_DIR:-${TMPDIR:-/tmp}/otter-ha-mariadb-$PORT}
+DIR=${OTTER_DB_DIR:-$(work_dir "mariadb-$PORT")}
 USER_NAME=otter_test
 USER_PASSWORD=${OTTER_DB_PASSWORD:-otter-test-secret}
 CNF=$DIR/my.cnf

@@ -4,7 +4,7 @@
 #   - make build's light venv (tests/requirements-build.txt) pins the ansible-core of tests/requirements-dev.txt;
 #   - `make demo`, `scripts/mariadb.sh start` and `scripts/zookeeper.sh start` refuse at once, naming the port
 #     and the setting to change, a port another program listens on; mariadb.sh refuses a folder another checkout
-#     made, and its `destroy` leaves that folder alone. (All refused before any server is installed or started.)
+#     made, and its `destroy` leaves that folder alone; by default each checkout's servers have folders of their own. (All refused before any server is installed or started.)
 #   scripts/self-check.sh
 source "$(dirname "$0")/lib.sh"
 cd "$root"
@@ -71,6 +71,11 @@ if [ -n "$taken" ]; then
         [ ! -e "$scratch/$made" ] || fail "$made: a refused start still made its folder"
     done
 fi
+# Two checkouts that pick the same port do not share a folder by default: each folder names its checkout.
+for script in mariadb zookeeper; do
+    made=$(env -u OTTER_DB_DIR -u OTTER_ZK_DIR OTTER_DB_PORT=1 OTTER_ZK_PORT=1 "scripts/$script.sh" dir)
+    [ "$made" = "$(work_dir "$script-1")" ] || fail "$script.sh: the default folder $made does not name this checkout"
+done
 # Another checkout's folder (it needs no server: the owner file is enough).
 mkdir -p "$scratch/theirs"
 # (On the taken port, so that even a broken check could not start a server.)

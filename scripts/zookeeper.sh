@@ -8,13 +8,13 @@
 #   scripts/zookeeper.sh status     `srvr` of the running server
 #   scripts/zookeeper.sh dir        the folder the server lives in
 #
-# Environment: OTTER_ZK_PORT (default 12181), OTTER_ZK_DIR (default: a folder in $TMPDIR named after the port),
-# OTTER_ZK_PORT_VAR (the setting a refusal tells to change, default OTTER_ZK_PORT). As scripts/mariadb.sh,
+# Environment: OTTER_ZK_PORT (default 12181), OTTER_ZK_DIR (default: a folder in $TMPDIR named after the port
+# and this checkout), OTTER_ZK_PORT_VAR (the setting a refusal tells to change, default OTTER_ZK_PORT). As scripts/mariadb.sh,
 # `start` refuses a port another program listens on and a folder another checkout made ($OTTER_ZK_DIR/owner).
 source "$(dirname "$0")/lib.sh"
 
 PORT=${OTTER_ZK_PORT:-12181}
-DIR=${OTTER_ZK_DIR:-${TMPDIR:-/tmp}/otter-ha-zookeeper-$PORT}
+DIR=${OTTER_ZK_DIR:-$(work_dir "zookeeper-$PORT")}
 CFG=$DIR/zoo.cfg
 PID_FILE=$DIR/zookeeper.pid
 JARS=/usr/share/java
