@@ -61,9 +61,14 @@ build: $(BUILD_VENV)/bin/ansible-galaxy ## the collection tarball, in dist/ (nee
 	scripts/venv.sh .venv-build $(PYTHON_VERSION) $(BUILD_REQUIREMENTS)
 	@touch $@
 
-# Build, install the tarball into an empty collections path and run otter.ha.ha from it.
-build-check: venv db ## build the tarball, install it into an empty path and run otter.ha.ha from it, twice
-	OTTER_DB_PORT_VAR=TEST_DB_PORT scripts/build-check.sh $(VENV) $(TEST_DB_PORT)
+# Build the tarball and check it as Galaxy and a new user would: galaxy-importer (in a venv of its own,
+# $(IMPORTER_VENV)), ansible-lint on the installed collection, and README.md's quick start run as it stands.
+IMPORTER_VENV ?= .venv-importer
+IMPORTER_REQUIREMENTS ?= tests/requirements-importer.txt
+build-check: venv db $(IMPORTER_VENV)/.requirements ## the tarball: galaxy-importer, ansible-lint installed, the README quick start from it
+	OTTER_DB_PORT_VAR=TEST_DB_PORT scripts/build-check.sh $(VENV) $(TEST_DB_PORT) $(IMPORTER_VENV)
+$(IMPORTER_VENV)/.requirements: $(IMPORTER_REQUIREMENTS) scripts/venv.sh
+	scripts/venv.sh $(IMPORTER_VENV) $(PYTHON_VERSION) $(IMPORTER_REQUIREMENTS)
 
 # Sanity, unit and integration tests again on the newest ansible-core line (Python 3.12). To keep
 # `make test` within CI's budget this line runs the integration suite on our schema fixture only;
@@ -119,4 +124,4 @@ clean: ## stop and delete the throwaway servers, the venvs, dist/ and test outpu
 	-OTTER_DB_PORT=$(TEST_DB_PORT) OTTER_DB_PORT_VAR=TEST_DB_PORT scripts/mariadb.sh destroy
 	-OTTER_DB_PORT=$(DEMO_DB_PORT) OTTER_DB_PORT_VAR=DEMO_DB_PORT scripts/mariadb.sh destroy
 	-OTTER_ZK_PORT=$(TEST_ZK_PORT) OTTER_ZK_PORT_VAR=TEST_ZK_PORT scripts/zookeeper.sh destroy
-	rm -rf $(VENV) .venv-newest .venv-bench .venv-build dist .state tests/output tests/integration/integration_config.yml
+	rm -rf $(VENV) .venv-newest .venv-bench .venv-build $(IMPORTER_VENV) dist .state tests/output tests/integration/integration_config.yml
