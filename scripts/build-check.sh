@@ -79,7 +79,7 @@ cd "$work/run"   # nowhere near the checkout
 (unset ANSIBLE_COLLECTIONS_PATH; HOME="$work/home" bash -euo pipefail -c "$quickstart") > quickstart.log 2>&1 \
     || { cat quickstart.log; echo "build-check: README.md's quick start failed (log above)" >&2; exit 1; }
 project=$work/run/otter-deploy
-grep -q '^\$ANSIBLE_VAULT' <(sed -n 's/^ *//p' "$project/group_vars/all/vault.yml") \
+grep -qF "\$ANSIBLE_VAULT;" "$project/group_vars/all/vault.yml" \
     || { echo "build-check: the quick start did not vault the password" >&2; exit 1; }
 ! grep -qF -- "$password" "$project/group_vars/all/vault.yml" "$project/inventory.yml" \
     || { echo "build-check: the password is in the project in clear" >&2; exit 1; }
