@@ -28,13 +28,15 @@ help: ## this list of targets, and the ports the throwaway servers use
 	@echo
 	@echo "Ports on 127.0.0.1 (override on the command line, e.g. make demo DEMO_DB_PORT=13407):"
 	@echo "  TEST_DB_PORT=$(TEST_DB_PORT) TEST_ZK_PORT=$(TEST_ZK_PORT) DEMO_DB_PORT=$(DEMO_DB_PORT) STRESS_DB_PORT=$(STRESS_DB_PORT)"
+	@echo "  NEWEST_DB_PORT=$(NEWEST_DB_PORT) NEWEST_ZK_PORT=$(NEWEST_ZK_PORT) (make newest's test servers)"
 
 venv: $(BIN)/ansible-test ## the test venv (.venv) with the pinned tools of tests/requirements-dev.txt
 $(BIN)/ansible-test: $(REQUIREMENTS) scripts/venv.sh
 	scripts/venv.sh $(VENV) $(PYTHON_VERSION) $(REQUIREMENTS)
 	@touch $@
 
-CHECKS ?= self-check sanity lint changelog-lint docs units integration build-check newest stress
+# A+B runs make A and make B side by side (their own ports and trees), reporting each.
+CHECKS ?= self-check sanity lint changelog-lint docs units build-check integration+newest stress
 
 test: venv ## every check CI runs (CHECKS=... narrows), each timed, with a pass/fail summary
 	scripts/run-checks.sh $(CHECKS)
@@ -73,7 +75,12 @@ $(IMPORTER_VENV)/.requirements: $(IMPORTER_REQUIREMENTS) scripts/venv.sh
 # Sanity, unit and integration tests again on the newest ansible-core line (Python 3.12). To keep
 # `make test` within CI's budget this line runs the integration suite on our schema fixture only;
 # the 2.19 line also runs it on upstream's DDL.
-NEWEST := VENV=.venv-newest PYTHON_VERSION=3.12 REQUIREMENTS=tests/requirements-newest.txt UPSTREAM_SCHEMA=
+# It has test servers and an integration config of its own, so `make test` runs it beside the 2.19 line's
+# integration tests (CHECKS' "integration+newest").
+NEWEST_DB_PORT ?= 13316
+NEWEST_ZK_PORT ?= 12191
+NEWEST := VENV=.venv-newest PYTHON_VERSION=3.12 REQUIREMENTS=tests/requirements-newest.txt UPSTREAM_SCHEMA= \
+	TEST_DB_PORT=$(NEWEST_DB_PORT) TEST_ZK_PORT=$(NEWEST_ZK_PORT) INTEGRATION_CONFIG=tests/integration/integration_config-newest.yml
 newest: ## sanity, units and integration again on the newest ansible-core line (Python 3.12)
 	$(MAKE) --no-print-directory sanity units integration $(NEWEST)
 
@@ -124,4 +131,4 @@ clean: ## stop and delete the throwaway servers, the venvs, dist/ and test outpu
 	-OTTER_DB_PORT=$(TEST_DB_PORT) OTTER_DB_PORT_VAR=TEST_DB_PORT scripts/mariadb.sh destroy
 	-OTTER_DB_PORT=$(DEMO_DB_PORT) OTTER_DB_PORT_VAR=DEMO_DB_PORT scripts/mariadb.sh destroy
 	-OTTER_ZK_PORT=$(TEST_ZK_PORT) OTTER_ZK_PORT_VAR=TEST_ZK_PORT scripts/zookeeper.sh destroy
-	rm -rf $(VENV) .venv-newest .venv-bench .venv-build $(IMPORTER_VENV) dist .state tests/output tests/integration/integration_config.yml
+	rm -rf $(VENV) .venv-newest .venv-bench .venv-build $(IMPORTER_VENV) dist .state tests/output tests/integration/integration_config*.yml
