@@ -118,9 +118,9 @@ demo-stop: ## stop the demo MariaDB and delete its files
 	OTTER_DB_PORT=$(DEMO_DB_PORT) OTTER_DB_PORT_VAR=DEMO_DB_PORT scripts/mariadb.sh destroy
 
 # Parallel runs, killed connections and server restarts against an own MariaDB on 127.0.0.1:$(STRESS_DB_PORT),
-# about 75 s; tests/stress/stress.py --help for the counts.
+# about 2 min; tests/stress/stress.py --help for the counts.
 STRESS_DB_PORT ?= 13358
-stress: venv ## parallel runs, killed connections and server restarts on STRESS_DB_PORT (about 75 s)
+stress: venv ## parallel runs, killed connections, server restarts, READ-COMMITTED and node-removal races on STRESS_DB_PORT (about 2 min)
 	STRESS_DB_PORT=$(STRESS_DB_PORT) OTTER_DB_PORT_VAR=STRESS_DB_PORT $(BIN)/python tests/stress/stress.py --strict-commit-wording
 
 # Not part of `make test`: own venv (.venv-bench) and MariaDB on 127.0.0.1:13308, a few minutes; see bench/README.md.

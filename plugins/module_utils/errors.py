@@ -21,6 +21,11 @@ class DatabaseError(OtterError):
     """The Otter manager database refused, failed or did not answer."""
 
 
+class LockTimeout(DatabaseError):
+    """A lock another session holds was waited for until lock_timeout (MySQL error 1205): the caller
+    that knows which rows it was locking can say so."""
+
+
 class ZooKeeperError(OtterError):
     """ZooKeeper did not answer, or holds data Otter would not have written."""
 

@@ -12,7 +12,7 @@ __metaclass__ = type
 import os
 import traceback
 
-from ansible_collections.otter.ha.plugins.module_utils.errors import DatabaseError, RequestError
+from ansible_collections.otter.ha.plugins.module_utils.errors import DatabaseError, LockTimeout, RequestError
 
 try:
     import pymysql
@@ -184,6 +184,13 @@ _ERROR_HINTS = {
 }
 
 
+def statement_error(exc, read_timeout=None):
+    """The error to raise for a failed statement: a lock timeout apart, so that the reader of the rows
+    it was locking can name them."""
+    code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
+    return (LockTimeout if code == 1205 else DatabaseError)(describe_error(exc, read_timeout))
+
+
 def describe_error(exc, read_timeout=None):
     """One line for a PyMySQL error: what it means for the operator, then the server's words."""
     code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
@@ -259,7 +266,7 @@ class Database(object):
                 cursor.execute(sql, args)
                 return cursor.fetchall()
         except pymysql.MySQLError as exc:
-            raise DatabaseError(describe_error(exc, self.read_timeout))
+            raise statement_error(exc, self.read_timeout)
 
     def write(self, sql, args=None):
         """Record a state-changing statement and run it unless in check mode."""
@@ -272,7 +279,7 @@ class Database(object):
                     cursor.execute(rendered)
                     return cursor.rowcount
         except pymysql.MySQLError as exc:
-            raise DatabaseError(describe_error(exc, self.read_timeout))
+            raise statement_error(exc, self.read_timeout)
         return 0
 
     def render(self, sql, args=None):

@@ -14,7 +14,7 @@ __metaclass__ = type
 
 import datetime
 
-from ansible_collections.otter.ha.plugins.module_utils.errors import DatabaseError
+from ansible_collections.otter.ha.plugins.module_utils.errors import DatabaseError, LockTimeout
 from ansible_collections.otter.ha.plugins.module_utils.objects import Channel, Cluster, Node, Pipeline, Relation
 from ansible_collections.otter.ha.plugins.module_utils.references import lookup_keys
 
@@ -80,9 +80,18 @@ def read_nodes(db, lock=None, writes=()):
                % (NODE_COLUMNS, _engines_column(writes)))
     else:
         sql = 'SELECT %s FROM NODE n ORDER BY n.ID' % NODE_COLUMNS
-    if lock and not db.check_mode:
+    locking = lock and not db.check_mode
+    if locking:
         sql += ' LOCK IN SHARE MODE' if lock == 'share' else ' FOR UPDATE'
-    rows = db.fetch(sql)
+    try:
+        rows = db.fetch(sql)
+    except LockTimeout as exc:
+        if not locking:
+            raise
+        # Say whose lock it can be: a removal that waits for a converge in flight should say so.
+        raise LockTimeout('%s; it waited to lock the NODE rows, which a converge holds for the nodes it uses and a '
+                          'node registration or removal holds for all nodes, each until it commits; nothing was '
+                          'written' % exc)
     if writes:
         require_transactional(rows[0][6] if rows else None, writes)
     return [_node(r) for r in rows if r[0] is not None]

@@ -28,7 +28,8 @@ description:
     alphabetical order, as the manager writes it.
   - The ID of the row (RV(node.id)) is the node's C(nid), the number the node process reads from C(conf/nid).
   - The whole call is one transaction that starts by locking the C(NODE) rows; on any error nothing is written.
-    Removing a node waits (up to O(lock_timeout)) for a layout converge that uses it to finish.
+    Removing a node waits (up to O(lock_timeout)) for a layout converge that uses it to finish; when that
+    takes longer, the removal fails saying it waited to lock the C(NODE) rows.
   - Refuses, before writing anything, when C(NODE) or C(PIPELINE_NODE_RELATION) is not an InnoDB table.
   - Statements are written as the manager writes them (explicit column list, C(NOW()) timestamps, values bound
     as parameters), so the module works under strict and non-strict C(sql_mode).

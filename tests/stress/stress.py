@@ -12,9 +12,18 @@
    session (KILL <id>) at varied moments; in other trials the server is stopped and started mid-run.
    After every trial the relation table is exactly the old or exactly the new layout (full row set,
    IDs included), a failed run says why, and a re-run converges.
+3. READ-COMMITTED server: with the server's global isolation level at READ-COMMITTED, each trial races
+   a converge of one empty pipeline against another tool that adds a row there in its own
+   transactions (REPEATABLE READ, a locking read, insert if absent: correct on its own). Whatever the
+   interleaving, the table after both holds exactly the layout the module reported, with no row twice.
+4. Node removal against a converge in flight: a session holds the pipeline's row, so the converge waits
+   with the nodes of its plan read; meanwhile otter_node removes a node that plan uses. Either the
+   removal fails (a lock timeout, or the node is in use) or the converge fails (the node is unknown);
+   never do both succeed, and no relation row ever names a node that NODE does not hold.
 
 Every loop is bounded in count and in time. Run from the test venv (PyMySQL, ansible-core):
     python tests/stress/stress.py [--port 13358] [--parallel 16] [--rounds 3] [--kills 40] [--restarts 10]
+                                  [--isolation-trials 20] [--removal-trials 10]
 """
 
 from __future__ import absolute_import, division, print_function
@@ -26,12 +35,14 @@ import random
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import pymysql
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MODULE = 'ansible_collections.otter.ha.plugins.modules.otter_pipeline_nodes'
+NODE_MODULE = 'ansible_collections.otter.ha.plugins.modules.otter_node'
 LOCATIONS = ('SELECT', 'EXTRACT', 'LOAD')
 # The module runs as the least-privilege account of tests/fixtures/grants.sql; it is the only session
 # of that user, which is how the killer finds the module's connection.
@@ -158,12 +169,12 @@ class Runner(object):
         args.update(options)
         return args
 
-    def start(self, **options):
+    def start(self, module=MODULE, **options):
         self.count += 1
         path = os.path.join(self.workdir, 'args-%d.json' % self.count)
         with open(path, 'w') as handle:
             json.dump(dict(ANSIBLE_MODULE_ARGS=self.args(**options)), handle)
-        return subprocess.Popen([sys.executable, '-m', MODULE, path], env=self.env, stdout=subprocess.PIPE,
+        return subprocess.Popen([sys.executable, '-m', module, path], env=self.env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, universal_newlines=True, cwd=self.workdir)
 
     @staticmethod
@@ -177,8 +188,8 @@ class Runner(object):
         check(MODULE_PASSWORD not in out + err, 'the module printed the password')
         return result
 
-    def run(self, **options):
-        return self.finish(self.start(**options))
+    def run(self, module=MODULE, **options):
+        return self.finish(self.start(module, **options))
 
 
 def layout_triples(pipeline_ids, layout):
@@ -380,6 +391,259 @@ def interrupted_trials(server, runner, pipeline_ids, kills, restarts, rng, deadl
     return outcomes, failures
 
 
+# ---------------------------------------------------------------------------------------------
+# 3. A READ-COMMITTED server
+
+def waiting_module_sessions(cur):
+    """How many of the module's sessions wait for a lock right now."""
+    cur.execute('SELECT COUNT(*) FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p '
+                "ON p.ID = t.trx_mysql_thread_id WHERE p.USER = %s AND t.trx_state = 'LOCK WAIT'", (MODULE_USER,))
+    return int(cur.fetchone()[0])
+
+
+class AddIfAbsent(threading.Thread):
+    """Another tool adding one relation row unless it is there: its own transaction at REPEATABLE READ,
+    a locking read, then the INSERT. It is right on its own, so any serial order of it and the module
+    leaves the row once. It reads a random time after the module starts, and between its read and its
+    INSERT it waits until a module session waits for a lock (for this transaction's gap lock: the moment
+    that matters), at most `hold` seconds. A deadlock or lock timeout makes it start over."""
+
+    def __init__(self, server, triple, delay, hold):
+        threading.Thread.__init__(self, daemon=True)
+        self.server = server
+        self.triple = triple
+        self.delay = delay
+        self.hold = hold
+        self.outcome = None
+        self.restarts = 0
+        self.error = None
+
+    def run(self):
+        try:
+            self.outcome = self._add()
+        except Exception as exc:  # pylint: disable=broad-except
+            self.error = exc
+
+    def _add(self):
+        pipeline_id, node_id, location = self.triple
+        conn = pymysql.connect(read_default_file=self.server.client_cnf(), database='otter', autocommit=False,
+                               charset='utf8mb4')
+        watcher = self.server.admin()
+        try:
+            with conn.cursor() as cur, watcher.cursor() as watch:
+                cur.execute('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ')
+                cur.execute('SET SESSION innodb_lock_wait_timeout = 20')
+                time.sleep(self.delay)
+                for _attempt in range(10):
+                    try:
+                        cur.execute('SELECT ID FROM PIPELINE_NODE_RELATION WHERE PIPELINE_ID = %s AND NODE_ID = %s '
+                                    'AND LOCATION = %s FOR UPDATE', (pipeline_id, node_id, location))
+                        present = bool(cur.fetchall())
+                        if not present:
+                            end = time.time() + self.hold
+                            while time.time() < end and not waiting_module_sessions(watch):
+                                time.sleep(0.003)
+                            cur.execute('INSERT INTO PIPELINE_NODE_RELATION (NODE_ID, PIPELINE_ID, LOCATION, '
+                                        'GMT_CREATE, GMT_MODIFIED) VALUES (%s, %s, %s, NOW(), NOW())',
+                                        (node_id, pipeline_id, location))
+                        conn.commit()
+                        return 'present' if present else 'added'
+                    except pymysql.MySQLError as exc:
+                        conn.rollback()
+                        if exc.args[0] not in (1205, 1213):
+                            raise
+                        self.restarts += 1
+            raise StressFailure('the other writer met 10 deadlocks or lock timeouts in a row')
+        finally:
+            watcher.close()
+            conn.close()
+
+
+def set_global_isolation(server, level):
+    """Set the server's default isolation level; returns the one it had."""
+    conn = server.admin()
+    try:
+        with conn.cursor() as cur:
+            cur.execute('SELECT @@global.tx_isolation')
+            before = cur.fetchone()[0]
+            cur.execute('SET GLOBAL tx_isolation = %s', (level,))
+            return before
+    finally:
+        conn.close()
+
+
+def admin_execute(server, *statements):
+    conn = server.admin()
+    try:
+        with conn.cursor() as cur:
+            for sql, args in statements:
+                cur.execute(sql, args)
+            return cur.fetchall()
+    finally:
+        conn.close()
+
+
+def reported_pairs(result, pipeline_id):
+    """The (node, location) pairs the module reported for a pipeline, sorted."""
+    return sorted((node, location) for group in result['layouts'] if pipeline_id in group['pipelines']
+                  for location, nodes in group['nodes'].items() for node in nodes)
+
+
+def held_pairs(server, pipeline_id):
+    return sorted((n, loc) for p, n, loc in rows_of(server).values() if p == pipeline_id)
+
+
+def read_committed_races(server, runner, pipeline_id, trials, rng, deadline):
+    """Converges of an empty pipeline to n1, n2 racing a tool that adds (pipeline, n2, SELECT)."""
+    begun = time.time()
+    empty = ('DELETE FROM PIPELINE_NODE_RELATION WHERE PIPELINE_ID = %s', (pipeline_id,))
+    options = dict(pipeline=[str(pipeline_id)], nodes=['n1', 'n2'], state='exact')
+    saved = set_global_isolation(server, 'READ-COMMITTED')
+    try:
+        # Seconds from starting the module to its connection and to its end (the shorter of two runs:
+        # the first compiles the modules): the other writer reads before the module connects or up to a
+        # fifth later, so mostly before the module's INSERT, sometimes after it.
+        connects, span = [], []
+        for _run in range(2):
+            admin_execute(server, empty)
+            started = time.time()
+            proc = runner.start(**options)
+            wait_for_session(server, proc)
+            connects.append(time.time() - started)
+            calibration = runner.finish(proc)
+            check(not calibration.get('failed'), 'calibration run failed: %s' % calibration.get('msg'))
+            span.append(time.time() - started)
+        connects, span = min(connects), min(span)
+        wrong = []
+        writer_outcomes = dict(added=0, present=0)
+        module_failures = 0
+        restarted = 0
+        for number in range(1, trials + 1):
+            check(time.time() < deadline, 'time limit reached at READ-COMMITTED trial %d' % number)
+            admin_execute(server, empty)
+            writer = AddIfAbsent(server, (pipeline_id, 2, 'SELECT'), rng.uniform(0, connects * 1.2), span * 2)
+            proc = runner.start(**options)
+            writer.start()
+            result = runner.finish(proc)
+            writer.join(60)
+            check(not writer.is_alive(), 'trial %d: the other writer did not end' % number)
+            check(writer.error is None, 'trial %d: the other writer failed: %s' % (number, writer.error))
+            writer_outcomes[writer.outcome] += 1
+            restarted += 1 if writer.restarts else 0
+            if result.get('failed'):
+                msg = result.get('msg', '')
+                check(any(m in msg for m in LOCK_MESSAGES),
+                      'trial %d: the run failed without a lock/deadlock message: %s' % (number, msg))
+                module_failures += 1
+                # A failed run wrote nothing: only the other writer's row is there.
+                expected = [(2, 'SELECT')]
+            else:
+                expected = reported_pairs(result, pipeline_id)
+            held = held_pairs(server, pipeline_id)
+            if held != expected:
+                wrong.append('trial %d: the module reported %s (changed=%s), the table holds %s'
+                             % (number, result.get('msg') if result.get('failed') else expected,
+                                result.get('changed'), held))
+        for text in wrong[:3]:
+            log('READ-COMMITTED: %s' % text)
+        check(not wrong, '%d of %d READ-COMMITTED trials left a table that differs from what the module reported'
+              % (len(wrong), trials))
+        first = runner.run(**options)
+        second = runner.run(**options)
+        check(not first.get('failed') and not second.get('failed') and not second['changed']
+              and held_pairs(server, pipeline_id) == reported_pairs(second, pipeline_id),
+              'READ-COMMITTED: the final runs did not converge: %s %s' % (first, second))
+    finally:
+        set_global_isolation(server, saved)
+    log('READ-COMMITTED: %d trials in %.0f s, 0 wrong: the other writer added its row %d times and found it %d '
+        'times, in %d trials after a deadlock with the module; %d runs failed with a lock/deadlock message; the final '
+        'run converged' % (trials, time.time() - begun, writer_outcomes['added'], writer_outcomes['present'],
+                           restarted, module_failures))
+    return len(wrong)
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. Node removal against a converge in flight
+
+SPARE_NODE = (7, 'spare', '127.0.1.7')
+REMOVAL_REFUSALS = ('waiting for a lock held by another session', 'deadlock with another session', 'is used by pipelines')
+
+
+def dangling_relations(server):
+    return int(admin_execute(server, ('SELECT COUNT(*) FROM PIPELINE_NODE_RELATION r LEFT JOIN NODE n '
+                                      'ON n.ID = r.NODE_ID WHERE n.ID IS NULL', None))[0][0])
+
+
+def removal_races(server, runner, pipeline_id, trials, rng, deadline):
+    """A converge to n1 and the spare node waits for another session's lock on its pipeline while
+    otter_node removes the spare node; the lock goes at a random moment, at latest when the removal ends."""
+    begun = time.time()
+    node_id, name, ip = SPARE_NODE
+    options = dict(pipeline=[str(pipeline_id)], nodes=['n1', name], state='exact', lock_timeout=20)
+    wrong = []
+    outcomes = dict(removal_refused=0, converge_refused=0)
+    for number in range(1, trials + 1):
+        check(time.time() < deadline, 'time limit reached at removal trial %d' % number)
+        admin_execute(server,
+                      ('INSERT IGNORE INTO NODE (ID, NAME, IP, PORT, GMT_CREATE, GMT_MODIFIED) '
+                       'VALUES (%s, %s, %s, 2088, NOW(), NOW())', (node_id, name, ip)),
+                      ('DELETE FROM PIPELINE_NODE_RELATION WHERE PIPELINE_ID = %s', (pipeline_id,)),
+                      ('INSERT INTO PIPELINE_NODE_RELATION (NODE_ID, PIPELINE_ID, LOCATION, GMT_CREATE, GMT_MODIFIED) '
+                       "VALUES (1, %s, 'SELECT', NOW(), NOW()), (1, %s, 'EXTRACT', NOW(), NOW()), "
+                       "(1, %s, 'LOAD', NOW(), NOW())", (pipeline_id, pipeline_id, pipeline_id)))
+        holder = pymysql.connect(read_default_file=server.client_cnf(), database='otter', autocommit=False,
+                                 charset='utf8mb4')
+        try:
+            with holder.cursor() as cur:
+                cur.execute('SELECT ID FROM PIPELINE WHERE ID = %s FOR UPDATE', (pipeline_id,))
+            # The removal starts up to 0.4 s before the converge (so that it sometimes wins) or up to
+            # 0.8 s after it (mostly while the converge waits, its nodes read).
+            offset = rng.uniform(-0.4, 0.8)
+            first, second = (('removal', 'converge') if offset < 0 else ('converge', 'removal'))
+            procs = {}
+            for kind in (first, second):
+                if kind == 'removal':
+                    procs[kind] = runner.start(NODE_MODULE, name=name, ip=ip, state='absent', lock_timeout=1)
+                else:
+                    procs[kind] = runner.start(**options)
+                if kind == first:
+                    time.sleep(abs(offset))
+            release = time.time() + rng.uniform(0.1, 1.5)
+            while time.time() < release and procs['removal'].poll() is None:
+                time.sleep(0.01)
+        finally:
+            holder.rollback()
+            holder.close()
+        removal = runner.finish(procs['removal'])
+        converge = runner.finish(procs['converge'])
+        dangling = dangling_relations(server)
+        uses_spare = not converge.get('failed') and any(n == node_id for n, _l in reported_pairs(converge, pipeline_id))
+        if dangling or (uses_spare and not removal.get('failed')):
+            wrong.append('trial %d: removal %s, converge %s, %d relation rows name a node NODE does not hold'
+                         % (number, removal.get('msg') or 'succeeded', converge.get('msg') or 'succeeded', dangling))
+            continue
+        if removal.get('failed'):
+            check(any(m in removal['msg'] for m in REMOVAL_REFUSALS),
+                  'trial %d: the removal failed without saying why: %s' % (number, removal['msg']))
+            outcomes['removal_refused'] += 1
+        if converge.get('failed'):
+            msg = converge['msg']
+            check(any(m in msg for m in LOCK_MESSAGES) or "'%s' not found" % name in msg,
+                  'trial %d: the converge failed without saying why: %s' % (number, msg))
+            check(not removal.get('failed'), 'trial %d: both failed: %s; %s' % (number, removal.get('msg'), msg))
+            outcomes['converge_refused'] += 1
+        else:
+            check(held_pairs(server, pipeline_id) == reported_pairs(converge, pipeline_id),
+                  'trial %d: the table differs from what the converge reported' % number)
+    for text in wrong[:3]:
+        log('removal: %s' % text)
+    check(not wrong, '%d of %d removal trials removed a node that a converge then used' % (len(wrong), trials))
+    log('removal: %d trials in %.0f s, 0 wrong: the removal failed %d times (lock timeout or node in use), the '
+        'converge %d times (node not found); no relation row names a removed node'
+        % (trials, time.time() - begun, outcomes['removal_refused'], outcomes['converge_refused']))
+    return len(wrong)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--port', type=int, default=int(os.environ.get('STRESS_DB_PORT', '13358')))
@@ -388,6 +652,8 @@ def main():
     parser.add_argument('--kills', type=int, default=40)
     parser.add_argument('--restarts', type=int, default=10)
     parser.add_argument('--channels', type=int, default=200)
+    parser.add_argument('--isolation-trials', type=int, default=20)
+    parser.add_argument('--removal-trials', type=int, default=10)
     parser.add_argument('--seed', type=int, default=int(time.time()))
     parser.add_argument('--strict-commit-wording', action='store_true',
                         help='fail when a run that lost its connection during COMMIT says nothing was written '
@@ -410,6 +676,9 @@ def main():
         concurrency(server, runner, opts.channels, opts.parallel, opts.rounds, rng, deadline)
         interrupted_trials(server, runner, list(range(1, pipelines + 1)), opts.kills, opts.restarts, rng, deadline,
                            opts.strict_commit_wording)
+        # Rounds 3 and 4 look at one pipeline each, after rounds 1 and 2 are done with them.
+        read_committed_races(server, runner, pipelines - 1, opts.isolation_trials, rng, deadline)
+        removal_races(server, runner, pipelines, opts.removal_trials, rng, deadline)
     except StressFailure as exc:
         log('FAILED: %s' % exc)
         return 1

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Reliability of the modules against a real MariaDB and ZooKeeper that misbehave: tables on the wrong engine,
-# locks held by other sessions, a server that never greets, a read-only server, option-file passwords,
-# backups under odd time zones, ambiguous references, strings the schema cannot store, ZooKeeper data Otter
-# never writes, and HTTP managers that trickle or flood. One playbook per case (*.yml beside this file);
-# every case runs even when an earlier one fails, and the target fails at the end naming the failed cases.
+# locks held by other sessions, a READ-COMMITTED server, a node removed under a converge in flight, a server
+# that never greets, a read-only server, option-file passwords, backups under odd time zones, ambiguous
+# references, strings the schema cannot store, ZooKeeper data Otter never writes, and HTTP managers that
+# trickle or flood. One playbook per case (*.yml beside this file); every case runs even when an earlier one
+# fails, and the target fails at the end naming the failed cases.
 #
 # Helper servers (files/misbehaving.py) listen on 127.0.0.1 ports 18601-18694 (by Python line), exit by themselves after
 # their lifetime and are stopped by PID when their case ends. Global settings a case changes (read_only,
-# time_zone) are restored by the case and, should it die, again on exit. The backup case loads Europe/Berlin
-# into the server's time zone tables when they lack it (see backup.yml).
+# time_zone, tx_isolation) are restored by the case and, should it die, again on exit. The backup case loads
+# Europe/Berlin into the server's time zone tables when they lack it (see backup.yml).
 set -eux
 set -o pipefail
 
@@ -22,7 +23,8 @@ LOGS=$OUTPUT_DIR/reliability
 mkdir -p "$LOGS"
 
 sql() { mariadb --defaults-file="$CNF" --batch --skip-column-names "$@"; }
-GLOBALS=$(sql -e "SELECT CONCAT('SET GLOBAL read_only = ', @@global.read_only, ', time_zone = ', QUOTE(@@global.time_zone))")
+GLOBALS=$(sql -e "SELECT CONCAT('SET GLOBAL read_only = ', @@global.read_only, ', time_zone = ', QUOTE(@@global.time_zone),
+    ', tx_isolation = ', QUOTE(@@global.tx_isolation))")
 
 PIDS=()
 start_server() { # start_server MODE PORT [ARGS...]: a helper server, once it listens
@@ -71,6 +73,8 @@ silent=$((base + 1)) trickle_body=$((base + 2)) trickle_head=$((base + 3)) flood
 set +x
 case_ engines
 case_ locks
+case_ read_committed
+case_ node_removal
 start_server silent "$silent"
 case_ read_timeout -e "rel_silent_port=$silent"
 stop_servers

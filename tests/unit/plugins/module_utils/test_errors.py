@@ -14,7 +14,7 @@ import pytest
 from ansible_collections.otter.ha.plugins.module_utils import errors
 
 
-@pytest.mark.parametrize('cls', [errors.RequestError, errors.DatabaseError, errors.ZooKeeperError,
+@pytest.mark.parametrize('cls', [errors.RequestError, errors.DatabaseError, errors.LockTimeout, errors.ZooKeeperError,
                                  errors.ManagerError, errors.ManagerUnreachable])
 def test_every_error_is_an_otter_error_with_its_text(cls):
     exc = cls(u"node 'n\u00f6de' not found")
@@ -25,6 +25,7 @@ def test_every_error_is_an_otter_error_with_its_text(cls):
 
 def test_unreachable_is_a_manager_error_and_the_others_are_apart():
     assert issubclass(errors.ManagerUnreachable, errors.ManagerError)
+    assert issubclass(errors.LockTimeout, errors.DatabaseError)
     kinds = [errors.RequestError, errors.DatabaseError, errors.ZooKeeperError, errors.ManagerError]
     for cls in kinds:
         assert [other for other in kinds if other is not cls and issubclass(cls, other)] == []

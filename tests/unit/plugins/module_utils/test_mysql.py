@@ -11,7 +11,7 @@ import pymysql
 import pytest
 
 from ansible_collections.otter.ha.plugins.module_utils import mysql
-from ansible_collections.otter.ha.plugins.module_utils.errors import DatabaseError, RequestError
+from ansible_collections.otter.ha.plugins.module_utils.errors import DatabaseError, LockTimeout, RequestError
 from ansible_collections.otter.ha.plugins.module_utils.mysql import (
     Database, connection_settings, describe_error, read_option_file)
 from ansible_collections.otter.ha.tests.unit.plugins.fakes import FakeServer, error
@@ -298,9 +298,17 @@ def test_writes_are_recorded_rendered_and_sent_only_outside_check_mode(server):
 def test_a_failed_write_is_recorded_and_worded(server):
     db = server.open()
     server.fail_on('DELETE', error(1205, 'Lock wait timeout exceeded; try restarting transaction'))
-    with pytest.raises(DatabaseError, match='timed out after lock_timeout'):
+    with pytest.raises(LockTimeout, match='timed out after lock_timeout'):
         db.write('DELETE FROM NODE WHERE ID = %s', [3])
     assert db.executed_queries == ['DELETE FROM NODE WHERE ID = 3']
+
+
+@pytest.mark.parametrize('code, kind', [(1205, LockTimeout), (1213, DatabaseError), (2013, DatabaseError)])
+def test_only_a_lock_timeout_is_raised_as_one(server, code, kind):
+    server.fail_on('SELECT', error(code, 'server text'))
+    with pytest.raises(DatabaseError) as raised:
+        server.open().fetch('SELECT ID FROM NODE')
+    assert isinstance(raised.value, LockTimeout) is (kind is LockTimeout)
 
 
 def test_nothing_is_committed_without_commit_and_check_mode_never_commits(server):

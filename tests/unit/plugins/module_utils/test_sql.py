@@ -12,9 +12,9 @@ import datetime
 import pytest
 
 from ansible_collections.otter.ha.plugins.module_utils import sql
-from ansible_collections.otter.ha.plugins.module_utils.errors import DatabaseError
+from ansible_collections.otter.ha.plugins.module_utils.errors import DatabaseError, LockTimeout
 from ansible_collections.otter.ha.plugins.module_utils.objects import Channel, Node, Pipeline, Relation
-from ansible_collections.otter.ha.tests.unit.plugins.fakes import NOW, FakeServer
+from ansible_collections.otter.ha.tests.unit.plugins.fakes import NOW, FakeServer, error
 from ansible_collections.otter.ha.tests.unit.plugins.layouts import CLUSTERS, FULL, NODES, PIPELINES, UI_STATE
 
 EMOJI = u'sync\U0001F600'
@@ -47,6 +47,26 @@ def test_read_nodes_locks_the_rows_but_never_in_check_mode(server, lock, suffix)
     assert server.statements[-1].endswith(suffix)
     sql.read_nodes(server.open(check_mode=True), lock=lock)
     assert server.statements[-1].endswith(' ORDER BY n.ID')
+
+
+@pytest.mark.parametrize('lock', ['share', 'update'])
+def test_a_lock_timeout_on_the_node_rows_says_whose_lock_it_can_be(server, lock):
+    # A removal waiting for a converge in flight (which share-locks the nodes it uses) must say so.
+    server.fail_on('FROM NODE n ORDER BY n.ID', error(1205, 'Lock wait timeout exceeded; try restarting transaction'))
+    with pytest.raises(LockTimeout) as raised:
+        sql.read_nodes(server.open(), lock=lock)
+    text = str(raised.value)
+    assert text.startswith('timed out after lock_timeout waiting for a lock held by another session')
+    assert 'it waited to lock the NODE rows, which a converge holds for the nodes it uses' in text
+    assert text.endswith('nothing was written')
+
+
+def test_a_lock_timeout_of_a_read_that_locks_nothing_is_left_as_it_is(server):
+    # A metadata lock (LOCK TABLES NODE WRITE) stops a plain read too: no row lock to name then.
+    server.fail_on('FROM NODE n ORDER BY n.ID', error(1205, 'Lock wait timeout exceeded; try restarting transaction'))
+    with pytest.raises(LockTimeout) as raised:
+        sql.read_nodes(server.open(check_mode=True), lock='share')
+    assert 'NODE rows' not in str(raised.value)
 
 
 def test_read_nodes_for_a_writer_reads_the_engines_in_the_same_statement(server):

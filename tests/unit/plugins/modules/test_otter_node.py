@@ -239,6 +239,7 @@ def test_a_lock_held_elsewhere_times_out_with_a_message(capsys, database):
     result = run_module(capsys, dict(name='node-a', ip='127.0.0.1', port=3088, lock_timeout=3))
     assert result['failed'] is True
     assert result['msg'].startswith('timed out after lock_timeout waiting for a lock held by another session')
+    assert 'it waited to lock the NODE rows, which a converge holds for the nodes it uses' in result['msg']
     assert result['executed_queries'] == []
 
 
