@@ -49,7 +49,7 @@ run otter.ha.ha "$@" | tee "$OUTPUT_DIR/second.log"
 
 # Each phase has a tag of its name: --list-tasks shows them, and --tags verify runs the verification alone.
 run otter.ha.ha --list-tasks "$@" > "$OUTPUT_DIR/list-tasks.log"
-for phase in validate register nid layout apply verify verify_live; do
+for phase in validate managers register preflight nid layout apply verify verify_live; do
     grep -Eq "TAGS: \[([a-z_]+, )*$phase(, [a-z_]+)*\]" "$OUTPUT_DIR/list-tasks.log"
 done
 run otter.ha.ha --tags verify "$@" | tee "$OUTPUT_DIR/tags-verify.log"

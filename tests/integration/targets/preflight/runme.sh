@@ -196,3 +196,66 @@ cmp "$OUTPUT_DIR/manager-1.role-before" "$HOMES/manager-1/conf/otter.properties"
 # A second run changes nothing.
 run role.yml "${manage_vars[@]}" "$@" | tee "$OUTPUT_DIR/role-again.log"
 for host in otter-node-a otter-node-b localhost; do [ "$(recap_changed "$OUTPUT_DIR/role-again.log" "$host")" -eq 0 ]; done
+
+# --- playbooks/ha.yml with both phases wired in (ha_vars.yml over role_vars.yml): the managers phase in the first
+# play, before registration; the preflight play on the node hosts, after registration and before the nid play.
+cnf=$(sed -n 's/^otter_test_client_cnf: //p' "$CONFIG")
+db() { mariadb --defaults-file="$cnf" --batch --skip-column-names otter -e "$1"; }
+has() { grep -qF -- "$2" "$OUTPUT_DIR/$1" || { cat "$OUTPUT_DIR/$1"; echo "missing: $2" >&2; exit 1; }; }
+lacks() { if grep -qF -- "$2" "$OUTPUT_DIR/$1"; then cat "$OUTPUT_DIR/$1"; echo "unexpected: $2" >&2; exit 1; fi; }
+# snapshot, then unchanged: NODE, PIPELINE_NODE_RELATION and the node homes (conf/nid included) are as they were.
+snapshot() {
+    db 'CHECKSUM TABLE NODE, PIPELINE_NODE_RELATION' > "$OUTPUT_DIR/ha-checksums.before"
+    rm -rf "$OUTPUT_DIR/ha-homes.before" && mkdir "$OUTPUT_DIR/ha-homes.before"
+    cp -a "$HOMES/node-a" "$HOMES/node-b" "$OUTPUT_DIR/ha-homes.before"
+}
+unchanged() {
+    db 'CHECKSUM TABLE NODE, PIPELINE_NODE_RELATION' | diff "$OUTPUT_DIR/ha-checksums.before" -
+    for home in node-a node-b; do diff -r "$OUTPUT_DIR/ha-homes.before/$home" "$HOMES/$home"; done
+}
+ha_vars=(-e @role_vars.yml -e @ha_vars.yml)
+# The fixture's channel (one node per location, as the manager UI leaves it) on a cluster that lists the test
+# ZooKeeper; node-b moves to the declared 127.0.0.1:3088 (registration only), so the runs below register nothing.
+run setup.yml "$@"
+db "UPDATE AUTOKEEPER_CLUSTER SET SERVER_LIST = '[\"$ZK\"]' WHERE ID = 1"
+run otter.ha.ha "${ha_vars[@]}" --tags register -e '{"node_ha_allow_readdress": true}' "$@" > "$OUTPUT_DIR/ha-register.log"
+[ "$(db "SELECT CONCAT(ID, ' ', IP, ':', PORT) FROM NODE WHERE NAME = 'node-b'")" = '2 127.0.0.1:3088' ]
+# node-a's conf/nid is still to be written (a good home); node-b's holds another node's id (a bad one).
+rm "$HOMES/node-a/conf/nid"
+printf '7\n' > "$HOMES/node-b/conf/nid"
+snapshot
+
+# Both managers run the self-monitor: the first play stops before registration, and no node host is reached.
+cp "$HOMES/manager-2/conf/otter.properties" "$OUTPUT_DIR/manager-2.ha"
+cp "$HOMES/manager-template/conf/otter.properties" "$HOMES/manager-2/conf/otter.properties"
+fails ha-managers.log 'managers otter-manager-1, otter-manager-2 all run the self-monitor' otter.ha.ha "${ha_vars[@]}" "$@"
+lacks ha-managers.log 'TASK [otter.ha.node_ha : Register every node in one transaction]'
+lacks ha-managers.log 'TASK [otter.ha.node_ha : Read each node home as the node reads it]'
+cp "$OUTPUT_DIR/manager-2.ha" "$HOMES/manager-2/conf/otter.properties"
+unchanged
+
+# node-b's home fails preflight, naming the file, the value and the id registration has: every node host stops
+# (any_errors_fatal), so no conf/nid is written, not even node-a's, and the layout is not converged.
+fails ha-preflight.log "$HOMES/node-b/conf/nid holds 7, but" otter.ha.ha "${ha_vars[@]}" "$@"
+has ha-preflight.log 'is node 2 in the manager database'
+has ha-preflight.log 'managers: 2 manager(s) on one database and one ZooKeeper, self-monitor on otter-manager-1'
+has ha-preflight.log 'TASK [otter.ha.node_ha : Register every node in one transaction]'
+lacks ha-preflight.log 'TASK [otter.ha.node_ha : Write conf/nid with the id the manager database has for the node'
+lacks ha-preflight.log 'TASK [otter.ha.node_ha : Converge every layout entry in one transaction]'
+grep -qE '^otter-node-b +:.*failed=1' "$OUTPUT_DIR/ha-preflight.log"
+unchanged
+[ ! -e "$HOMES/node-a/conf/nid" ]
+
+# node-b's home fixed, the same run passes both phases, writes node-a's conf/nid with the id registration gave it,
+# and converges and verifies the layout; a second run changes nothing on any host.
+printf '2\n' > "$HOMES/node-b/conf/nid"
+run otter.ha.ha "${ha_vars[@]}" "$@" | tee "$OUTPUT_DIR/ha-good.log"
+has ha-good.log 'preflight: 1 node home(s) on otter-node-a as declared'
+has ha-good.log 'preflight: 1 node home(s) on otter-node-b as declared'
+has ha-good.log 'absent (the nid phase writes it) (expected 1)'
+has ha-good.log 'conf/nid changed for node-a.'
+has ha-good.log '2 pipeline(s) verified'
+[ "$(cat "$HOMES/node-a/conf/nid")" = 1 ]
+[ "$(db 'SELECT COUNT(*) FROM PIPELINE_NODE_RELATION')" -eq 12 ]
+run otter.ha.ha "${ha_vars[@]}" "$@" | tee "$OUTPUT_DIR/ha-again.log"
+for host in otter-node-a otter-node-b localhost; do [ "$(recap_changed "$OUTPUT_DIR/ha-again.log" "$host")" -eq 0 ]; done
