@@ -71,6 +71,7 @@ start() {
         return
     fi
     make_certificates
+    mkdir -p "$DIR/tmp"
     cat > "$CNF" <<CNF
 [mariadbd]
 user=root
@@ -78,6 +79,8 @@ datadir=$DIR/data
 socket=$DIR/mariadbd.sock
 pid-file=$DIR/mariadbd.pid
 log-error=$DIR/mariadbd.err
+# Its own temporary folder: two servers initialised at once in one shared tmpdir trip over each other's files.
+tmpdir=$DIR/tmp
 port=$PORT
 bind-address=127.0.0.1
 skip-log-bin

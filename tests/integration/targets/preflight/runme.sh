@@ -10,7 +10,13 @@ export ANSIBLE_ROLES_PATH=..
 
 HOMES=$OUTPUT_DIR/homes
 ENSEMBLE_DIR=$OUTPUT_DIR/ensemble
-ENSEMBLE=127.0.0.1:12682,127.0.0.1:12683,127.0.0.1:12684
+# Ports by Python line (3.11: ZooKeeper 12622-12639, APIs 18811-18813; 3.12: 12642-12659, 18821-18823), so the two
+# lines' runs can go side by side.
+line=$("$PY" -c 'import sys; print(sys.version_info[1] % 10)')
+export ZK_ENSEMBLE_BASE=$((12601 + line * 20))
+API_BASE=$((18800 + line * 10))
+export ENSEMBLE=127.0.0.1:$((ZK_ENSEMBLE_BASE + 1)),127.0.0.1:$((ZK_ENSEMBLE_BASE + 2)),127.0.0.1:$((ZK_ENSEMBLE_BASE + 3))
+export ZK_SECOND_ENSEMBLE=127.0.0.1:$((ZK_ENSEMBLE_BASE + 10)) ZK_NOTHING=127.0.0.1:$((ZK_ENSEMBLE_BASE + 18))
 DB=$(sed -n 's/^otter_test_db_host: *//p' "$CONFIG"):$(sed -n 's/^otter_test_db_port: *//p' "$CONFIG")
 ensemble() { files/zk_ensemble.sh "$ENSEMBLE_DIR" "$@"; }
 run() { ansible-playbook -i inventory.yml -e @"$CONFIG" "$@"; }
@@ -104,7 +110,7 @@ manage monitor_on_yes -e changed=false                            # "yes" alread
 cmp "$OUTPUT_DIR/manager-1.before" "$HOMES/manager-1/conf/otter.properties"
 cp "$HOMES/manager-template/conf/otter.properties" "$HOMES/manager-1/conf/otter.properties"
 
-# --- the manager pair: two API stand-ins on the test ZooKeeper, where channel 1 is started; nothing on 18803
+# --- the manager pair: two API stand-ins on the test ZooKeeper, where channel 1 is started; nothing on the third port
 zk reset
 zk channel 1 START 1 2
 start_api() { # start_api N PORT ZK
@@ -120,9 +126,9 @@ start_api() { # start_api N PORT ZK
     return 1
 }
 stop_api() { local pid; pid=$(cat "$STATE/api-$1.pid"); kill "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done; }
-start_api 1 18801 "$ZK"
-start_api 2 18802 "$ZK"
-export MANAGER_URLS="http://127.0.0.1:18801 http://127.0.0.1:18802 http://127.0.0.1:18803"
+start_api 1 $((API_BASE + 1)) "$ZK"
+start_api 2 $((API_BASE + 2)) "$ZK"
+export MANAGER_URLS="http://127.0.0.1:$((API_BASE + 1)) http://127.0.0.1:$((API_BASE + 2)) http://127.0.0.1:$((API_BASE + 3))"
 run setup.yml "$@"
 run pair.yml "$@"
 # Only reads reached the managers: no channel_op (and no monitor_trigger, which the stand-in does not even serve).
@@ -149,10 +155,10 @@ run ensemble.yml -e case=silent_port "$@"
 "$PY" "$STANDINS/otter_zk_tool.py" "$ENSEMBLE" reset
 "$PY" "$STANDINS/otter_zk_tool.py" "$ENSEMBLE" channel 1 STOP 1 2
 stop_api 2
-start_api 2 18802 "$ENSEMBLE"
+start_api 2 $((API_BASE + 2)) "$ENSEMBLE"
 run pair.yml -e pair_only=status_differs "$@"
 stop_api 2
-start_api 2 18802 "$ZK"
+start_api 2 $((API_BASE + 2)) "$ZK"
 
 # The leader goes: the other two elect a new one; then a second server goes, and the last one has no quorum.
 leader=$(ensemble leader)

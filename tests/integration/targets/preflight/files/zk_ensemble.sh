@@ -5,9 +5,10 @@
 #   zk_ensemble.sh DIR stop [N...]    stop them (SIGTERM, then SIGKILL after 10 s)
 #   zk_ensemble.sh DIR wait-mode N MODE...   wait until server N answers srvr with one of the modes
 #   zk_ensemble.sh DIR leader         print the N of the server that says Mode: leader (nothing when none does)
-# Servers 1-3 are one ensemble: clients on 127.0.0.1:12682-12684, quorum on 12685-12687, election on 12688-12690.
-# Server 4 is on its own, the leader of an ensemble of one (standaloneEnabled=false; clients on 12691, quorum 12692,
-# election 12693).
+# Ports from ZK_ENSEMBLE_BASE (B, default 12681; runme.sh picks one per Python line, so that the two lines' runs
+# can go side by side): servers 1-3 are one ensemble, clients on 127.0.0.1:B+1..B+3, quorum on B+4..B+6, election
+# on B+7..B+9. Server 4 is on its own, the leader of an ensemble of one (standaloneEnabled=false; client on B+10,
+# quorum B+11, election B+12).
 # Each server's pid is in DIR/zk-N.pid, which the target's exit trap also ends.
 set -euo pipefail
 
@@ -16,7 +17,8 @@ action=$2
 shift 2
 jars=/usr/share/java
 
-client_port() { if [ "$1" = 4 ]; then echo 12691; else echo $((12681 + $1)); fi; }
+base=${ZK_ENSEMBLE_BASE:-12681}
+client_port() { if [ "$1" = 4 ]; then echo $((base + 10)); else echo $((base + $1)); fi; }
 
 srvr() {
     python3 - "$(client_port "$1")" <<'PY'
@@ -48,9 +50,11 @@ start_one() {
         printf 'clientPort=%s\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n' "$(client_port "$n")"
         case $n in
             4) printf '4lw.commands.whitelist=ruok,srvr,stat,mntr\nstandaloneEnabled=false\n'
-               printf 'server.4=127.0.0.1:12692:12693\n' ;;
+               printf 'server.4=127.0.0.1:%s:%s\n' $((base + 11)) $((base + 12)) ;;
             *) printf '4lw.commands.whitelist=ruok,srvr,stat,mntr\n'
-               printf 'server.%s=127.0.0.1:%s:%s\n' 1 12685 12688 2 12686 12689 3 12687 12690 ;;
+               for peer in 1 2 3; do
+                   printf 'server.%s=127.0.0.1:%s:%s\n' "$peer" $((base + 3 + peer)) $((base + 6 + peer))
+               done ;;
         esac
     } > "$home/zoo.cfg"
     for jar in slf4j-api slf4j-simple zookeeper-jute zookeeper; do
