@@ -45,6 +45,12 @@ def _node_list(node_ids, node_names):
                      for n in node_ids) or 'none'
 
 
+def verdict(findings):
+    """The part of a checking module's result that the findings make: the findings, and ok, true
+    only without any. Every module that reports findings returns them this way."""
+    return dict(findings=findings, ok=not findings)
+
+
 def sort_findings(findings):
     findings.sort(key=lambda f: (f['pipeline_id'] or 0, FINDING_KINDS.index(f['kind']), location_order(f['location'] or ''),
                                  f['channel_id'] or 0, f['node_ids']))

@@ -12,7 +12,7 @@ import pytest
 from ansible_collections.otter.ha.plugins.module_utils import audit
 from ansible_collections.otter.ha.plugins.module_utils.audit import (
     FINDING_KINDS, LAYOUT_KINDS, LIVE_KINDS, audit_findings, finding, live_findings, live_summary, not_as_declared,
-    sort_findings, summary_table)
+    sort_findings, summary_table, verdict)
 from ansible_collections.otter.ha.plugins.module_utils.errors import RequestError
 from ansible_collections.otter.ha.plugins.module_utils.layout import plan_layout
 from ansible_collections.otter.ha.plugins.module_utils.objects import Pipeline
@@ -102,6 +102,12 @@ def test_audit_findings(pipelines, current, min_nodes, expected):
     found = audit_findings(pipelines, current, NAMES, min_nodes)
     assert brief(found) == expected
     assert brief(audit_findings(list(reversed(pipelines)), list(reversed(current)), NAMES, min_nodes)) == expected
+
+
+def test_verdict_is_ok_only_without_findings():
+    found = [finding('node_down', 'node 1 (node-a) is down')]
+    assert verdict(found) == dict(findings=found, ok=False)
+    assert verdict([]) == dict(findings=[], ok=True)
 
 
 @pytest.mark.parametrize('pipelines, current, min_nodes', [c[1:4] for c in AUDIT_CASES],
