@@ -146,6 +146,29 @@ def extract_differs(pipeline, by_location, node_names):
         'nodes' % (_ids(extract), _ids(select), _ids(select)))]
 
 
+def clean_layout(locations, node_names, min_nodes):
+    """Whether a pipeline whose rows make this layout ({location: [node IDs, one per row]}, as
+    layout.layout_of gives it) has no layout finding: only the three locations, every node in NODE,
+    no node twice at a location, at least min_nodes at each, and EXTRACT on the SELECT nodes. It is
+    exactly "audit_findings finds nothing", checked on the node IDs alone, so a converge audits row
+    by row only the pipelines where it is false."""
+    if len(locations) != len(LOCATIONS):
+        return False
+    sets = []
+    for location in LOCATIONS:
+        nodes = locations.get(location)
+        if nodes is None:
+            return False
+        distinct = set(nodes)
+        if len(distinct) != len(nodes) or len(distinct) < min_nodes:
+            return False
+        for node_id in distinct:
+            if node_id not in node_names:
+                return False
+        sets.append(distinct)
+    return sets[0] == sets[1]
+
+
 def audit_findings(pipelines, rows, node_names, min_nodes):
     """What is wrong with the node layout of these pipelines.
 
