@@ -125,10 +125,8 @@ def plan_fleet(pipeline_ids, rows, wants, known_node_ids, min_nodes=1):
     pipeline_ids = sorted(set(pipeline_ids))
     known_node_ids = frozenset(known_node_ids)
 
-    # One pass over the rows, oldest first: (pipeline, location) -> node -> [row ids], and the
-    # layout before the run.
+    # (pipeline, location) -> node -> [row ids, oldest first]
     found = {}
-    before = dict((pid, _empty_locations()) for pid in pipeline_ids)
     for row in sorted(rows, key=attrgetter('id')):
         key = (row.pipeline_id, row.location)
         per_node = found.get(key)
@@ -139,16 +137,7 @@ def plan_fleet(pipeline_ids, rows, wants, known_node_ids, min_nodes=1):
             per_node[row.node_id] = [row.id]
         else:
             row_ids.append(row.id)
-        locations = before.get(row.pipeline_id)
-        if locations is None:
-            locations = before[row.pipeline_id] = _empty_locations()
-        nodes = locations.get(row.location)
-        if nodes is None:
-            nodes = locations[row.location] = []
-        nodes.append(row.node_id)
-    for locations in before.values():
-        for nodes in locations.values():
-            nodes.sort()
+    before = layout_of(pipeline_ids, rows)
 
     # The layout after the run starts as the one before (the lists of locations the run leaves
     # alone are shared: neither layout is changed once planned); each location the run changes gets
