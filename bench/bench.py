@@ -131,6 +131,42 @@ def run_process_usage(cmd, env, stdout_path, stderr_path):
     return code, wall, usage
 
 
+def playbook_env(state, forks=None):
+    """The environment of every ansible-playbook run: the collection from the state folder, the
+    ansible.posix.json callback (its timestamps time the plays and tasks), temporary files in the state folder."""
+    tmp = os.path.join(state, 'ansible-tmp')
+    os.makedirs(tmp, exist_ok=True)
+    env = dict(
+        os.environ,
+        PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''),
+        ANSIBLE_COLLECTIONS_PATH=os.path.join(state, 'collections'),
+        ANSIBLE_STDOUT_CALLBACK='ansible.posix.json',
+        ANSIBLE_NOCOLOR='1',
+        ANSIBLE_RETRY_FILES_ENABLED='0',
+        ANSIBLE_LOCAL_TEMP=tmp,
+        ANSIBLE_REMOTE_TEMP=tmp,
+        ANSIBLE_DEPRECATION_WARNINGS='0',
+    )
+    if forks is not None:
+        env['ANSIBLE_FORKS'] = str(forks)
+    return env
+
+
+def run_playbook(server, what, inventory, playbook, vars_file, env, base):
+    """ansible-playbook PLAYBOOK with the variables of vars_file, its output in base.out.json and
+    base.err: (its JSON output, wall seconds, resource usage, (statements, questions, {Com_x: n})
+    the server counted). A failed run is a BenchError naming what ran."""
+    cmd = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', inventory, playbook,
+           '-e', '@' + vars_file]
+    before = server.counters()
+    code, wall, usage = run_process_usage(cmd, env, base + '.out.json', base + '.err')
+    counted = server.statements_since(before)
+    if code != 0:
+        raise BenchError('ansible-playbook %s failed (exit %d):\n%s\n%s'
+                         % (what, code, tail(base + '.out.json', 60), tail(base + '.err')))
+    return read_json(base + '.out.json'), wall, usage, counted
+
+
 def read_json(path):
     with open(path) as handle:
         return json.load(handle)
@@ -311,21 +347,6 @@ class SizeRun(object):
 
     # -- ansible-playbook --------------------------------------------------------------------------
 
-    def playbook_env(self):
-        tmp = os.path.join(self.options.state, 'ansible-tmp')
-        os.makedirs(tmp, exist_ok=True)
-        return dict(
-            os.environ,
-            PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''),
-            ANSIBLE_COLLECTIONS_PATH=os.path.join(self.options.state, 'collections'),
-            ANSIBLE_STDOUT_CALLBACK='ansible.posix.json',
-            ANSIBLE_NOCOLOR='1',
-            ANSIBLE_RETRY_FILES_ENABLED='0',
-            ANSIBLE_LOCAL_TEMP=tmp,
-            ANSIBLE_REMOTE_TEMP=tmp,
-            ANSIBLE_DEPRECATION_WARNINGS='0',
-        )
-
     def run_playbook(self, label, playbook_text, extra_vars):
         base = self.next_name(label)
         playbook = base + '.yml'
@@ -334,15 +355,9 @@ class SizeRun(object):
         vars_file = base + '.vars.json'
         write_json(vars_file, dict(extra_vars, bench_client_cnf=self.server.client_cnf,
                                    bench_db_port=self.server.port))
-        cmd = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', self.options.inventory,
-               playbook, '-e', '@' + vars_file]
-        before = self.server.counters()
-        code, wall, _peak = run_process(cmd, self.playbook_env(), base + '.out.json', base + '.err')
-        statements, questions, kinds = self.server.statements_since(before)
-        if code != 0:
-            raise BenchError('ansible-playbook %s failed (exit %d):\n%s\n%s'
-                             % (label, code, tail(base + '.out.json', 40), tail(base + '.err')))
-        task = read_json(base + '.out.json')['plays'][0]['tasks'][-1]
+        output, wall, _usage, (statements, questions, kinds) = run_playbook(
+            self.server, label, self.options.inventory, playbook, vars_file, playbook_env(self.options.state), base)
+        task = output['plays'][0]['tasks'][-1]
         host = task['hosts']['localhost']
         return dict(wall_s=wall, task_s=duration(task['task']['duration']), statements=statements,
                     questions=questions, kinds=kinds, host=host)
@@ -521,35 +536,14 @@ class RoleRun(object):
         for _nid, name in self.fleet.nodes:
             os.makedirs(os.path.join(self.homes, name, 'conf'))
 
-    def env(self):
-        tmp = os.path.join(self.options.state, 'ansible-tmp')
-        os.makedirs(tmp, exist_ok=True)
-        return dict(
-            os.environ,
-            PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''),
-            ANSIBLE_COLLECTIONS_PATH=os.path.join(self.options.state, 'collections'),
-            ANSIBLE_STDOUT_CALLBACK='ansible.posix.json',
-            ANSIBLE_NOCOLOR='1',
-            ANSIBLE_RETRY_FILES_ENABLED='0',
-            ANSIBLE_LOCAL_TEMP=tmp,
-            ANSIBLE_REMOTE_TEMP=tmp,
-            ANSIBLE_DEPRECATION_WARNINGS='0',
-            # Every node host at once in the nid play, as the README asks (forks at least the node hosts).
-            ANSIBLE_FORKS=str(max(5, self.hosts + 1)),
-        )
-
     def run(self, label):
         self._count += 1
         base = os.path.join(self.work, '%02d-%s' % (self._count, label))
-        cmd = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', self.inventory,
-               HA_PLAYBOOK, '-e', '@' + self.vars_file]
-        before = self.server.counters()
-        code, wall, usage = run_process_usage(cmd, self.env(), base + '.out.json', base + '.err')
-        statements, _questions, kinds = self.server.statements_since(before)
-        if code != 0:
-            raise BenchError('ansible-playbook ha.yml (%s, %d node hosts) failed (exit %d):\n%s\n%s'
-                             % (label, self.hosts, code, tail(base + '.out.json', 60), tail(base + '.err')))
-        output = read_json(base + '.out.json')
+        # Every node host at once in the nid play, as the README asks (forks at least the node hosts).
+        env = playbook_env(self.options.state, forks=max(5, self.hosts + 1))
+        output, wall, usage, (statements, _questions, kinds) = run_playbook(
+            self.server, 'ha.yml (%s, %d node hosts)' % (label, self.hosts), self.inventory, HA_PLAYBOOK,
+            self.vars_file, env, base)
         plays = [duration(play['play']['duration']) for play in output['plays']]
         changed = dict((host, stats.get('changed', 0)) for host, stats in output['stats'].items())
         return dict(wall_s=wall, cpu_s=usage.ru_utime + usage.ru_stime, plays_s=plays, statements=statements,

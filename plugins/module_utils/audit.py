@@ -45,6 +45,12 @@ def _node_list(node_ids, node_names):
                      for n in node_ids) or 'none'
 
 
+def verdict(findings):
+    """The part of a checking module's result that the findings make: the findings, and ok, true
+    only without any. Every module that reports findings returns them this way."""
+    return dict(findings=findings, ok=not findings)
+
+
 def sort_findings(findings):
     findings.sort(key=lambda f: (f['pipeline_id'] or 0, FINDING_KINDS.index(f['kind']), location_order(f['location'] or ''),
                                  f['channel_id'] or 0, f['node_ids']))
@@ -138,6 +144,29 @@ def extract_differs(pipeline, by_location, node_names):
         'EXTRACT nodes [%s] differ from SELECT nodes [%s]; the manager UI sets EXTRACT from the SELECT picker, '
         'so the next edit of this pipeline in the UI rewrites EXTRACT to [%s]; give both locations the same '
         'nodes' % (_ids(extract), _ids(select), _ids(select)))]
+
+
+def clean_layout(locations, node_names, min_nodes):
+    """Whether a pipeline whose rows make this layout ({location: [node IDs, one per row]}, as
+    layout.layout_of gives it) has no layout finding: only the three locations, every node in NODE,
+    no node twice at a location, at least min_nodes at each, and EXTRACT on the SELECT nodes. It is
+    exactly "audit_findings finds nothing", checked on the node IDs alone, so a converge audits row
+    by row only the pipelines where it is false."""
+    if len(locations) != len(LOCATIONS):
+        return False
+    sets = []
+    for location in LOCATIONS:
+        nodes = locations.get(location)
+        if nodes is None:
+            return False
+        distinct = set(nodes)
+        if len(distinct) != len(nodes) or len(distinct) < min_nodes:
+            return False
+        for node_id in distinct:
+            if node_id not in node_names:
+                return False
+        sets.append(distinct)
+    return sets[0] == sets[1]
 
 
 def audit_findings(pipelines, rows, node_names, min_nodes):

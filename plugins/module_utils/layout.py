@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from collections import namedtuple
+from operator import attrgetter
 
 from ansible_collections.otter.ha.plugins.module_utils.errors import RequestError
 from ansible_collections.otter.ha.plugins.module_utils.objects import LOCATIONS, Relation, location_order, pipeline_label
@@ -70,16 +71,25 @@ def _triple_key(triple):
     return (pipeline_id, location_order(location), node_id)
 
 
+def _empty_locations():
+    return {'SELECT': [], 'EXTRACT': [], 'LOAD': []}
+
+
 def layout_of(pipeline_ids, rows, valid_only=False):
     """{pipeline_id: {location: sorted node ids, one entry per row}}; every pipeline gets the three
     locations. A location outside the three (which the manager cannot read) is kept as found,
     unless valid_only."""
-    layout = dict((pid, {'SELECT': [], 'EXTRACT': [], 'LOAD': []}) for pid in pipeline_ids)
+    layout = dict((pid, _empty_locations()) for pid in pipeline_ids)
     for row in rows:
         if valid_only and row.location not in LOCATIONS:
             continue
-        locations = layout.setdefault(row.pipeline_id, {'SELECT': [], 'EXTRACT': [], 'LOAD': []})
-        locations.setdefault(row.location, []).append(row.node_id)
+        locations = layout.get(row.pipeline_id)
+        if locations is None:
+            locations = layout[row.pipeline_id] = _empty_locations()
+        nodes = locations.get(row.location)
+        if nodes is None:
+            nodes = locations[row.location] = []
+        nodes.append(row.node_id)
     for locations in layout.values():
         for nodes in locations.values():
             nodes.sort()
@@ -117,61 +127,102 @@ def plan_fleet(pipeline_ids, rows, wants, known_node_ids, min_nodes=1):
 
     # (pipeline, location) -> node -> [row ids, oldest first]
     found = {}
-    for row in sorted(rows, key=lambda r: r.id):
-        found.setdefault((row.pipeline_id, row.location), {}).setdefault(row.node_id, []).append(row.id)
+    for row in sorted(rows, key=attrgetter('id')):
+        key = (row.pipeline_id, row.location)
+        per_node = found.get(key)
+        if per_node is None:
+            per_node = found[key] = {}
+        row_ids = per_node.get(row.node_id)
+        if row_ids is None:
+            per_node[row.node_id] = [row.id]
+        else:
+            row_ids.append(row.id)
+    before = layout_of(pipeline_ids, rows)
 
+    # The layout after the run starts as the one before (the lists of locations the run leaves
+    # alone are shared: neither layout is changed once planned); each location the run changes gets
+    # its own list. The pipelines are taken in ID order and their locations in LOCATIONS order, so
+    # sorting the nodes each location gains keeps inserts in _triple_key order.
+    after = dict((pid, dict(locations)) for pid, locations in before.items())
     inserts = []
+    added = []
     deletes = []
     duplicates = []
     for pipeline_id in pipeline_ids:
-        managed = wants.get(pipeline_id, {})
+        managed = wants.get(pipeline_id)
+        if not managed:
+            continue
         for location in LOCATIONS:
             if location not in managed:
                 continue
             state, wanted = managed[location]
             have = found.get((pipeline_id, location), {})
+            dropped = set()
+            missing = []
             if state == 'absent':
                 for node_id in wanted:
-                    deletes.extend(have.get(node_id, []))
+                    if have.get(node_id):
+                        dropped.add(node_id)
+                        deletes.extend(have[node_id])
+            else:
+                for node_id in wanted:
+                    row_ids = have.get(node_id)
+                    if not row_ids:
+                        missing.append(node_id)
+                    elif len(row_ids) > 1:
+                        deletes.extend(row_ids[1:])
+                        duplicates.extend(row_ids[1:])
+                        dropped.add(node_id)
+                if state == 'exact':
+                    for node_id, row_ids in have.items():
+                        if node_id not in wanted:
+                            deletes.extend(row_ids)
+                            dropped.add(node_id)
+            if not missing and not dropped:
                 continue
-            for node_id in wanted:
-                row_ids = have.get(node_id)
-                if not row_ids:
-                    inserts.append((pipeline_id, node_id, location))
-                elif len(row_ids) > 1:
-                    deletes.extend(row_ids[1:])
-                    duplicates.extend(row_ids[1:])
-            if state == 'exact':
-                for node_id, row_ids in have.items():
-                    if node_id not in wanted:
-                        deletes.extend(row_ids)
+            nodes = []
+            for node_id, row_ids in have.items():
+                if node_id not in dropped:
+                    nodes.extend([node_id] * len(row_ids))
+                elif state != 'absent' and node_id in wanted:
+                    nodes.append(node_id)      # the oldest row of a wanted node is kept
+            if missing:
+                missing.sort()
+                for node_id in missing:
+                    triple = (pipeline_id, node_id, location)
+                    inserts.append(triple)
+                    # An inserted triple is one no row has: what the pipeline gains, once.
+                    if not added or added[-1] != triple:
+                        added.append(triple)
+                nodes.extend(missing)
+            nodes.sort()
+            after[pipeline_id][location] = nodes
 
+    # What the pipelines lose: a deleted row's triple that no kept row still holds.
     deleted = frozenset(deletes)
-    kept = [r for r in rows if r.id not in deleted]
-    after_rows = kept + [Relation(None, pid, nid, loc, None, None) for pid, nid, loc in inserts]
-
-    before = layout_of(pipeline_ids, rows)
-    after = layout_of(pipeline_ids, after_rows)
-
-    before_triples = set((r.pipeline_id, r.node_id, r.location) for r in rows)
-    after_triples = set((r.pipeline_id, r.node_id, r.location) for r in after_rows)
+    removed = []
+    if deleted:
+        gone = set((r.pipeline_id, r.node_id, r.location) for r in rows if r.id in deleted)
+        gone.difference_update((r.pipeline_id, r.node_id, r.location) for r in rows if r.id not in deleted)
+        removed = sorted(gone, key=_triple_key)
 
     unserved = []
     under = []
     for pipeline_id in pipeline_ids:
+        locations = after[pipeline_id]
         for location in LOCATIONS:
-            left = sorted(set(n for n in after[pipeline_id][location] if n in known_node_ids))
+            left = known_node_ids.intersection(locations[location])
             if not left:
-                now = sorted(set(n for n in before[pipeline_id][location] if n in known_node_ids))
+                now = sorted(known_node_ids.intersection(before[pipeline_id][location]))
                 unserved.append((pipeline_id, location, now))
             elif len(left) < min_nodes:
-                under.append((pipeline_id, location, left))
+                under.append((pipeline_id, location, sorted(left)))
 
     return LayoutPlan(
-        inserts=sorted(inserts, key=_triple_key),
+        inserts=inserts,
         deletes=sorted(deleted),
-        added=sorted(after_triples - before_triples, key=_triple_key),
-        removed=sorted(before_triples - after_triples, key=_triple_key),
+        added=added,
+        removed=removed,
         duplicates=sorted(duplicates),
         before=before,
         after=after,
@@ -250,10 +301,19 @@ def changes_report(added, removed):
     per_location = {}
     for index, triples in ((0, added), (1, removed)):
         for pipeline_id, node_id, location in triples:
-            per_location.setdefault((pipeline_id, location), ([], []))[index].append(node_id)
+            key = (pipeline_id, location)
+            changes = per_location.get(key)
+            if changes is None:
+                changes = per_location[key] = ([], [])
+            changes[index].append(node_id)
     groups = {}
     for (pipeline_id, location), (gained, lost) in per_location.items():
-        groups.setdefault((location, tuple(sorted(gained)), tuple(sorted(lost))), []).append(pipeline_id)
+        key = (location, tuple(sorted(gained)), tuple(sorted(lost)))
+        members = groups.get(key)
+        if members is None:
+            groups[key] = [pipeline_id]
+        else:
+            members.append(pipeline_id)
     ordered = sorted(groups.items(), key=lambda item: (min(item[1]), location_order(item[0][0])))
     return [dict(location=location, added=list(gained), removed=list(lost), pipelines=sorted(pids))
             for (location, gained, lost), pids in ordered]
@@ -274,11 +334,15 @@ def layout_text(pipelines, layout, node_names=None):
     return '\n'.join(lines) + '\n'
 
 
-def rows_after(rows, plan):
-    """The relation rows as they will be after the plan; inserted rows have no ID yet (None)."""
+def rows_after(rows, plan, pipeline_ids=None):
+    """The relation rows as they will be after the plan, of every pipeline or of these pipeline IDs;
+    inserted rows have no ID yet (None)."""
     deleted = frozenset(plan.deletes)
+    if pipeline_ids is not None:
+        rows = [r for r in rows if r.pipeline_id in pipeline_ids]
     return ([r for r in rows if r.id not in deleted]
-            + [Relation(None, pid, nid, loc, None, None) for pid, nid, loc in plan.inserts])
+            + [Relation(None, pid, nid, loc, None, None) for pid, nid, loc in plan.inserts
+               if pipeline_ids is None or pid in pipeline_ids])
 
 
 def _referable(objects):

@@ -108,6 +108,14 @@ def parse_mainstem(data, path, problems):
     return dict(nid=nid, status=status, active=active)
 
 
+def release_data(data):
+    """The bytes that release a lock: the holder's MainStemEventData (data, already parsed by
+    parse_mainstem) with active false, as fastjson writes it (keys in order), which is what the
+    manager's switch (SystemArbitrateEvent.switchWarmup) writes."""
+    value = json.loads(data.decode('utf-8'))
+    return json.dumps(dict(value, active=False), sort_keys=True, separators=(',', ':')).encode('utf-8')
+
+
 def parse_process(data, path, problems):
     """ProcessNodeEventData of /otter/channel/{cid}/{pid}/process/{id} as {nid, status}; empty data is an
     unused process (ArbitrateViewServiceImpl skips it), anything else Otter would not write is a problem."""

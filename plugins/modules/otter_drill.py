@@ -157,7 +157,6 @@ executed_queries:
   elements: str
 '''
 
-import json
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -166,14 +165,12 @@ from ansible_collections.otter.ha.plugins.module_utils.argspec import (
     check_database_params, database_spec, zookeeper_spec)
 from ansible_collections.otter.ha.plugins.module_utils.errors import RequestError, ZooKeeperError
 from ansible_collections.otter.ha.plugins.module_utils.frame import run_module
-from ansible_collections.otter.ha.plugins.module_utils.layout import layout_of
+from ansible_collections.otter.ha.plugins.module_utils.mainstem import (
+    holder_path, read_holder, read_pipeline_select, release)
 from ansible_collections.otter.ha.plugins.module_utils.mysql import Database
 from ansible_collections.otter.ha.plugins.module_utils.objects import node_label, nodes_label, pipeline_label
-from ansible_collections.otter.ha.plugins.module_utils.references import resolve_pipelines
-from ansible_collections.otter.ha.plugins.module_utils.sql import (
-    begin_read_only, read_nodes, read_relations, read_selection)
 from ansible_collections.otter.ha.plugins.module_utils.znodes import (
-    NODE_ROOT, channel_path, mainstem_path, parse_channel_status, parse_mainstem, parse_process)
+    NODE_ROOT, channel_path, parse_channel_status, parse_process)
 from ansible_collections.otter.ha.plugins.module_utils.zookeeper import ZooKeeperWriter
 
 BOUNDS = ('node_gone_timeout', 'takeover_timeout', 'overtake_timeout', 'channel_timeout', 'process_timeout')
@@ -218,17 +215,10 @@ class Drill(object):
         self.clock = clock
         self.sleep = sleep
         self.timeline = []
-        self.path = mainstem_path(pipeline.channel_id, pipeline.id)
+        self.path = holder_path(pipeline)
 
     def holder(self):
-        data, version = self.zk.read(self.path)
-        if data is None:
-            return None, None, None
-        problems = []
-        mainstem = parse_mainstem(data, self.path, problems)
-        if mainstem is None:
-            raise ZooKeeperError('%s %s' % problems[0])
-        return mainstem, version, json.loads(data.decode('utf-8'))
+        return read_holder(self.zk, self.path)
 
     def alive(self, nid):
         return self.zk.read('%s/%d' % (NODE_ROOT, nid))[1] is not None
@@ -267,12 +257,9 @@ class Drill(object):
 
 def drill(module, ref, db, zk, clock=time.time, sleep=time.sleep):
     params = module.params
-    begin_read_only(db)
-    nodes = read_nodes(db)
-    channels, candidates = read_selection(db, None, [ref])
-    pipeline = resolve_pipelines(None, [ref], channels, candidates)[0]
+    pipeline, nodes, select = read_pipeline_select(db, ref)
+    select = set(select)
     names = dict((n.id, n.name) for n in nodes)
-    select = set(layout_of([pipeline.id], read_relations(db, [pipeline]))[pipeline.id]['SELECT'])
     label = pipeline_label(pipeline)
     start = params['since'] if params['mode'] == 'observe' and params['since'] else clock()
     run = Drill(zk, pipeline, select, names, start, clock, sleep)
@@ -307,14 +294,12 @@ def drill(module, ref, db, zk, clock=time.time, sleep=time.sleep):
     releases = 0
     while True:
         if params['mode'] == 'release':
-            mainstem, version, raw = run.holder()
+            mainstem, version, data = run.holder()
             if mainstem is not None and mainstem['nid'] == old and mainstem['active']:
                 if releases >= params['retries']:
                     raise ZooKeeperError('%s: %s won its lock back %d time(s) (retries); no other node took over'
                                          % (label, node_label(old, names), releases))
-                raw = dict(raw, active=False)
-                if zk.compare_and_set(run.path, json.dumps(raw, sort_keys=True, separators=(',', ':')).encode('utf-8'),
-                                      version):
+                if release(zk, run.path, data, version):
                     releases += 1
                     report['changed'] = True
                     run.note('released', '%s released its lock (active=false)' % node_label(old, names))

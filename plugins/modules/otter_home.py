@@ -347,7 +347,7 @@ import tempfile
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.otter.ha.plugins.module_utils import homes
-from ansible_collections.otter.ha.plugins.module_utils.audit import home_findings
+from ansible_collections.otter.ha.plugins.module_utils.audit import home_findings, verdict
 from ansible_collections.otter.ha.plugins.module_utils.errors import OtterError, RequestError
 from ansible_collections.otter.ha.plugins.module_utils.frame import run_module
 from ansible_collections.otter.ha.plugins.module_utils.localhost import LocalHost
@@ -486,8 +486,7 @@ def inspect(module, request, host):
         if overrides:
             module.warn('%s overrides %s with -D%s=%s, which wins over the file' % (
                 overrides[-1]['source'], key, key, overrides[-1]['value']))
-    findings = home_findings(report, request)
-    result.update(home=report, findings=findings, ok=not findings)
+    result.update(verdict(home_findings(report, request)), home=report)
     return result
 
 

@@ -327,7 +327,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.otter.ha.plugins.module_utils.argspec import (
     check_database_params, database_spec, layout_spec, selection_spec)
 from ansible_collections.otter.ha.plugins.module_utils.audit import (
-    audit_findings, not_as_declared, sort_findings, summary_table)
+    audit_findings, not_as_declared, sort_findings, summary_table, verdict)
 from ansible_collections.otter.ha.plugins.module_utils.errors import RequestError
 from ansible_collections.otter.ha.plugins.module_utils.frame import run_module
 from ansible_collections.otter.ha.plugins.module_utils.layout import (
@@ -404,15 +404,14 @@ def audit(module, requested, db):
         findings = sort_findings(findings + not_as_declared(pipelines, plan, rows, names))
     layout = layout_of([p.id for p in pipelines], rows, valid_only=True)
     return dict(
+        verdict(findings),
         changed=False,
-        ok=not findings,
         layouts=declaration_of(pipelines, layout, nodes, all_pipelines),
         nodes=[dict(id=n.id, name=n.name, ip=n.ip, port=n.port, parameters=parse_parameters(n.parameters)[0] or None)
                for n in nodes],
         channels=channels_report(channels, pipelines, every),
         pipelines=pipelines_report(pipelines, layout),
         relations=[dict(id=r.id, pipeline_id=r.pipeline_id, node_id=r.node_id, location=r.location) for r in rows],
-        findings=findings,
         summary=summary_table(pipelines, rows, names),
     )
 

@@ -129,7 +129,6 @@ diff:
   type: dict
 '''
 
-import json
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -138,15 +137,17 @@ from ansible_collections.otter.ha.plugins.module_utils.argspec import (
     check_database_params, database_spec, zookeeper_spec)
 from ansible_collections.otter.ha.plugins.module_utils.errors import RequestError, ZooKeeperError
 from ansible_collections.otter.ha.plugins.module_utils.frame import run_module
-from ansible_collections.otter.ha.plugins.module_utils.layout import layout_of
+from ansible_collections.otter.ha.plugins.module_utils.mainstem import (
+    holder_path, read_holder, read_pipeline_select, release)
 from ansible_collections.otter.ha.plugins.module_utils.mysql import Database
 from ansible_collections.otter.ha.plugins.module_utils.objects import (
     describe_node, node_label, nodes_label, pipeline_label)
-from ansible_collections.otter.ha.plugins.module_utils.references import resolve, resolve_pipelines
-from ansible_collections.otter.ha.plugins.module_utils.sql import (
-    begin_read_only, read_nodes, read_relations, read_selection)
-from ansible_collections.otter.ha.plugins.module_utils.znodes import NODE_ROOT, mainstem_path, parse_mainstem
+from ansible_collections.otter.ha.plugins.module_utils.references import resolve
+from ansible_collections.otter.ha.plugins.module_utils.znodes import NODE_ROOT
 from ansible_collections.otter.ha.plugins.module_utils.zookeeper import ZooKeeperWriter
+
+# What the module says after the error of a lock whose data Otter would not write.
+REFUSAL = 'refusing to write to it'
 
 
 def argument_spec():
@@ -171,34 +172,12 @@ def parse_request(params):
     return params['pipeline'], params['node']
 
 
-def read_holder(zk, path):
-    """(mainstem dict with the raw JSON object as 'data', version), or (None, None) when nobody holds it."""
-    data, version = zk.read(path)
-    if data is None:
-        return None, None
-    problems = []
-    mainstem = parse_mainstem(data, path, problems)
-    if mainstem is None:
-        raise ZooKeeperError('%s %s; refusing to write to it' % problems[0])
-    mainstem['data'] = json.loads(data.decode('utf-8'))
-    return mainstem, version
-
-
-def release_data(raw):
-    """The holder's MainStemEventData with active false, as fastjson writes it (keys in order)."""
-    return json.dumps(dict(raw, active=False), sort_keys=True, separators=(',', ':')).encode('utf-8')
-
-
 def switch(module, request, db, zk, sleep=time.sleep, clock=time.time):
     params = module.params
     pipeline_ref, node_ref = request
-    begin_read_only(db)
-    nodes = read_nodes(db)
-    channels, candidates = read_selection(db, None, [pipeline_ref])
-    pipeline = resolve_pipelines(None, [pipeline_ref], channels, candidates)[0]
+    pipeline, nodes, select = read_pipeline_select(db, pipeline_ref)
     node = resolve([node_ref], nodes, 'node', 'node', table='NODE', describe=describe_node)[0]
     names = dict((n.id, n.name) for n in nodes)
-    select = sorted(set(layout_of([pipeline.id], read_relations(db, [pipeline]))[pipeline.id]['SELECT']))
     label = pipeline_label(pipeline)
     if node.id not in select:
         raise RequestError('%s is not a SELECT node of %s (SELECT nodes: %s); only they compete for its lock'
@@ -206,8 +185,8 @@ def switch(module, request, db, zk, sleep=time.sleep, clock=time.time):
     if zk.read('%s/%d' % (NODE_ROOT, node.id))[1] is None:
         raise RequestError('%s is not alive (/otter/node/%d does not exist), so it cannot take the lock of %s'
                            % (node_label(node.id, names), node.id, label))
-    path = mainstem_path(pipeline.channel_id, pipeline.id)
-    holder, version = read_holder(zk, path)
+    path = holder_path(pipeline)
+    holder, version, data = read_holder(zk, path, REFUSAL)
     if holder is None:
         raise RequestError('nobody holds the lock of %s (%s does not exist): is its channel started?' % (label, path))
     before = dict(nid=holder['nid'], status=holder['status'])
@@ -236,10 +215,10 @@ def switch(module, request, db, zk, sleep=time.sleep, clock=time.time):
             if attempts >= params['retries']:
                 raise ZooKeeperError('%s did not win the lock of %s in %d release(s) (retries); it is held by %s'
                                      % (node_label(node.id, names), label, attempts, node_label(holder['nid'], names)))
-            if zk.compare_and_set(path, release_data(holder['data']), version):
+            if release(zk, path, data, version):
                 attempts += 1
         sleep(0.2)
-        holder, version = read_holder(zk, path)
+        holder, version, data = read_holder(zk, path, REFUSAL)
         if holder is not None and holder['nid'] not in seen:
             seen.append(holder['nid'])
 

@@ -246,7 +246,7 @@ requests:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.otter.ha.plugins.module_utils.argspec import check_database_params, database_spec
-from ansible_collections.otter.ha.plugins.module_utils.audit import pair_findings
+from ansible_collections.otter.ha.plugins.module_utils.audit import pair_findings, verdict
 from ansible_collections.otter.ha.plugins.module_utils.ensemble import parse_server_list, server_list
 from ansible_collections.otter.ha.plugins.module_utils.errors import (
     DatabaseError, ManagerError, ManagerUnreachable, RequestError)
@@ -366,10 +366,10 @@ def check(module, request, *adapters):
     report = [dict(name=m['name'], url=m['url'], answered=m['answered'], status=m['status'], error=m['error'],
                    database_url=m['home'].get('database_url'), zookeeper_servers=m['home'].get('zookeeper_servers'),
                    monitor_self_enable=m['home'].get('monitor_self_enable')) for m in managers]
-    return dict(changed=False, managers=report, monitor_owner=enabled[0] if len(enabled) == 1 else None,
+    return dict(verdict(findings), changed=False, managers=report, monitor_owner=enabled[0] if len(enabled) == 1 else None,
                 cluster=None if cluster is None else dict(id=cluster['id'], name=cluster['name'],
                                                           servers=cluster['servers']),
-                findings=findings, ok=not findings, requests=requests)
+                requests=requests)
 
 
 def main():

@@ -295,7 +295,7 @@ from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.otter.ha.plugins.module_utils.argspec import (
     check_database_params, database_spec, layout_spec, selection_spec)
-from ansible_collections.otter.ha.plugins.module_utils.audit import audit_findings
+from ansible_collections.otter.ha.plugins.module_utils.audit import audit_findings, clean_layout
 from ansible_collections.otter.ha.plugins.module_utils.errors import OtterError, RequestError
 from ansible_collections.otter.ha.plugins.module_utils.frame import run_module
 from ansible_collections.otter.ha.plugins.module_utils.layout import (
@@ -457,8 +457,13 @@ def converge(module, entries, db):
     if result['changed']:
         db.commit()
 
-    for found in audit_findings(pipelines, rows_after(rows, plan), names, 1):
-        module.warn(found['message'])
+    # The warnings are the audit of the layout the run leaves. Most pipelines of a converged fleet have
+    # no finding, which clean_layout tells from the planned node IDs: only the others are audited row by row.
+    suspects = [p for p in pipelines if not clean_layout(plan.after[p.id], names, 1)]
+    if suspects:
+        suspect_ids = frozenset(p.id for p in suspects)
+        for found in audit_findings(suspects, rows_after(rows, plan, suspect_ids), names, 1):
+            module.warn(found['message'])
     losing = set(pid for pid, _node, _loc in plan.removed)
     changed_channels = {}
     for pipeline in pipelines:

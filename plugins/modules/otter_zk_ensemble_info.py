@@ -172,7 +172,7 @@ findings:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.otter.ha.plugins.module_utils.audit import ensemble_findings
+from ansible_collections.otter.ha.plugins.module_utils.audit import ensemble_findings, verdict
 from ansible_collections.otter.ha.plugins.module_utils.ensemble import parse_srvr, server_list, split_server
 from ansible_collections.otter.ha.plugins.module_utils.errors import RequestError
 from ansible_collections.otter.ha.plugins.module_utils.frame import run_module
@@ -215,8 +215,7 @@ def inspect(module, servers, admin):
                         zxid=srvr.get('zxid'), connections=srvr.get('connections'),
                         outstanding=srvr.get('outstanding'), node_count=srvr.get('node_count'),
                         latency=srvr.get('latency'), error=server['error']))
-    return dict(changed=False, servers=out, leader=leaders[0] if len(leaders) == 1 else None, findings=findings,
-                ok=not findings)
+    return dict(verdict(findings), changed=False, servers=out, leader=leaders[0] if len(leaders) == 1 else None)
 
 
 def main():

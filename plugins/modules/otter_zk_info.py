@@ -252,7 +252,8 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.otter.ha.plugins.module_utils.argspec import zookeeper_spec
-from ansible_collections.otter.ha.plugins.module_utils.audit import live_findings, live_summary, unreadable_znode
+from ansible_collections.otter.ha.plugins.module_utils.audit import (
+    live_findings, live_summary, unreadable_znode, verdict)
 from ansible_collections.otter.ha.plugins.module_utils.errors import RequestError
 from ansible_collections.otter.ha.plugins.module_utils.frame import run_module
 from ansible_collections.otter.ha.plugins.module_utils.znodes import live_state
@@ -317,7 +318,7 @@ def inspect(module, expect, zk, sleep=time.sleep, clock=time.time):
     for node in (expect or {}).get('nodes') or []:
         if isinstance(node, dict) and node.get('id') is not None and node.get('name'):
             names[int(node['id'])] = node['name']
-    result = dict(changed=False, ok=not findings, findings=findings, summary=live_summary(state, names))
+    result = dict(verdict(findings), changed=False, summary=live_summary(state, names))
     result.update(state)
     return result
 

@@ -200,6 +200,9 @@ class FakeConnection(object):
     def get_server_info(self):
         return self.server.server_info
 
+    def escape(self, value):
+        return literal(value)
+
     def cursor(self):
         assert not self.closed, 'a statement on a closed connection'
         return FakeCursor(self)

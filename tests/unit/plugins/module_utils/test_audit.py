@@ -11,10 +11,10 @@ import pytest
 
 from ansible_collections.otter.ha.plugins.module_utils import audit
 from ansible_collections.otter.ha.plugins.module_utils.audit import (
-    FINDING_KINDS, LAYOUT_KINDS, LIVE_KINDS, audit_findings, finding, live_findings, live_summary, not_as_declared,
-    sort_findings, summary_table)
+    FINDING_KINDS, LAYOUT_KINDS, LIVE_KINDS, audit_findings, clean_layout, finding, live_findings, live_summary,
+    not_as_declared, sort_findings, summary_table, verdict)
 from ansible_collections.otter.ha.plugins.module_utils.errors import RequestError
-from ansible_collections.otter.ha.plugins.module_utils.layout import plan_layout
+from ansible_collections.otter.ha.plugins.module_utils.layout import layout_of, plan_layout
 from ansible_collections.otter.ha.plugins.module_utils.objects import Pipeline
 from ansible_collections.otter.ha.tests.unit.plugins.layouts import ALL, FULL, FULL_1, NAMES, PIPELINES, UI_STATE, rows
 
@@ -102,6 +102,37 @@ def test_audit_findings(pipelines, current, min_nodes, expected):
     found = audit_findings(pipelines, current, NAMES, min_nodes)
     assert brief(found) == expected
     assert brief(audit_findings(list(reversed(pipelines)), list(reversed(current)), NAMES, min_nodes)) == expected
+
+
+@pytest.mark.parametrize('pipelines, current, min_nodes, expected', [c[1:] for c in AUDIT_CASES],
+                         ids=[c[0] for c in AUDIT_CASES])
+def test_clean_layout_is_true_exactly_where_the_audit_finds_nothing(pipelines, current, min_nodes, expected):
+    layout = layout_of([p.id for p in pipelines], current)
+    for pipeline in pipelines:
+        found = [f for f in expected if f[1] == pipeline.id]
+        assert clean_layout(layout[pipeline.id], NAMES, min_nodes) is (not found)
+
+
+@pytest.mark.parametrize('locations, min_nodes, clean', [
+    (dict(SELECT=[1, 2], EXTRACT=[1, 2], LOAD=[3]), 1, True),
+    (dict(SELECT=[1, 2], EXTRACT=[1, 2], LOAD=[3]), 2, False),
+    (dict(SELECT=[1, 2], EXTRACT=[2, 1], LOAD=[1, 2, 3]), 2, True),
+    (dict(SELECT=[1, 2], EXTRACT=[1], LOAD=[1, 2]), 1, False),
+    (dict(SELECT=[1, 1], EXTRACT=[1], LOAD=[1]), 1, False),
+    (dict(SELECT=[1], EXTRACT=[1], LOAD=[9]), 1, False),
+    (dict(SELECT=[1], EXTRACT=[1], LOAD=[]), 1, False),
+    (dict(SELECT=[1], EXTRACT=[1]), 1, False),
+    (dict(SELECT=[1], EXTRACT=[1], LOAD=[1], load=[1]), 1, False),
+    (dict(SELECT=[1], EXTRACT=[1], load=[1]), 1, False),
+])
+def test_clean_layout(locations, min_nodes, clean):
+    assert clean_layout(locations, NAMES, min_nodes) is clean
+
+
+def test_verdict_is_ok_only_without_findings():
+    found = [finding('node_down', 'node 1 (node-a) is down')]
+    assert verdict(found) == dict(findings=found, ok=False)
+    assert verdict([]) == dict(findings=[], ok=True)
 
 
 @pytest.mark.parametrize('pipelines, current, min_nodes', [c[1:4] for c in AUDIT_CASES],

@@ -305,6 +305,9 @@ def test_rows_after_drops_the_deleted_rows_and_adds_rows_without_ids():
     plan = plan_layout([1], UI_STATE[:3], everywhere([2]), 'exact', {1, 2})
     after = rows_after(UI_STATE[:3], plan)
     assert after == [UI_STATE[2], Relation(None, 1, 2, 'SELECT', None, None), Relation(None, 1, 2, 'EXTRACT', None, None)]
+    both = plan_layout([1, 2], UI_STATE, everywhere([1, 2]), 'exact', {1, 2})
+    assert rows_after(UI_STATE, both, frozenset([2])) == [r for r in rows_after(UI_STATE, both) if r.pipeline_id == 2]
+    assert rows_after(UI_STATE, both, frozenset()) == []
     assert layout_of([1], after) == plan.after
 
 

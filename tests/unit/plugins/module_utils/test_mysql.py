@@ -7,8 +7,11 @@ settings, error wording, and mysql.Database over the shared fake connection."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import datetime
+
 import pymysql
 import pytest
+from pymysql.constants import SERVER_STATUS
 
 from ansible_collections.otter.ha.plugins.module_utils import mysql
 from ansible_collections.otter.ha.plugins.module_utils.errors import DatabaseError, LockTimeout, RequestError
@@ -293,6 +296,23 @@ def test_writes_are_recorded_rendered_and_sent_only_outside_check_mode(server):
     assert real.sent is real.executed_queries
     assert real.render("SELECT %s, %s", ["it's", None]) == "SELECT 'it\\'s', NULL"
     assert len(server.statements) == 1
+
+
+@pytest.mark.parametrize('server_status', [0, SERVER_STATUS.SERVER_STATUS_NO_BACKSLASH_ESCAPES])
+def test_a_statement_is_rendered_as_the_driver_renders_it(server_status):
+    # A connection that is never opened quotes values as an open one does; the server's
+    # NO_BACKSLASH_ESCAPES mode changes how.
+    connection = pymysql.connect(defer_connect=True, charset='utf8mb4')
+    connection.server_status = server_status
+    db = mysql.Database(connection)
+    args = [1, True, 1, 'a', "it's", None, 1.5, b'x\x00', datetime.datetime(2025, 12, 1, 0, 0, 1), 'a', 0, False]
+    sql = 'INSERT INTO T VALUES (%s)' % ', '.join(['%s'] * len(args))
+    assert db.render(sql, args) == connection.cursor().mogrify(sql, args)
+    connection.server_status = 0
+    assert db.render(sql, args).startswith("INSERT INTO T VALUES (1, 1, 1, 'a', 'it\\'s', NULL, 1.5e0, ")
+    assert db.render('SELECT 1') == 'SELECT 1'
+    with pytest.raises(pymysql.err.ProgrammingError):
+        db.render('SELECT %s, %s', [1])
 
 
 def test_a_failed_write_is_recorded_and_worded(server):

@@ -13,7 +13,7 @@ import pytest
 
 from ansible_collections.otter.ha.plugins.module_utils import znodes
 from ansible_collections.otter.ha.plugins.module_utils.znodes import (
-    id_children, live_state, parse_channel_status, parse_mainstem, parse_process)
+    id_children, live_state, parse_channel_status, parse_mainstem, parse_process, release_data)
 
 MAINSTEM_1 = b'{"active":true,"nid":1,"pipelineId":1,"status":"OVERTAKE"}'
 BIG = b'{"nid":1,"status":"OVERTAKE","pad":"' + b'x' * 800000 + b'"}'
@@ -102,6 +102,13 @@ def test_mainstem_refuses_data_otter_would_not_write(data, what):
     assert len(problems) == 1
     assert problems[0][0] == '/otter/channel/1/1/mainstem'
     assert what in problems[0][1]
+
+
+def test_release_data_is_the_holder_with_active_false_as_fastjson_writes_it():
+    assert release_data(MAINSTEM_1) == b'{"active":false,"nid":1,"pipelineId":1,"status":"OVERTAKE"}'
+    # Keys Otter may add later are kept; fastjson orders them.
+    assert release_data(b'{"status":"TAKEING","nid":2,"zeta":1,"active":true}') == (
+        b'{"active":false,"nid":2,"status":"TAKEING","zeta":1}')
 
 
 def test_a_huge_mainstem_is_one_short_problem():
