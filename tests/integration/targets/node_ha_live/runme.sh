@@ -167,7 +167,7 @@ run otter.ha.ha -e node_ha_apply_batch=1 "$@" | tee "$OUTPUT_DIR/rolling-rest.lo
 
 # Spread the mainstems: the pipelines end up held by both nodes, and a second run moves nothing.
 run otter.ha.ha -e node_ha_spread_mainstems=true "$@" | tee "$OUTPUT_DIR/spread.log"
-holders=$(for p in "1 1" "1 2" "2 3"; do zk holder $p; done | sort -u | tr '\n' ' ')
+holders=$( (zk holder 1 1; zk holder 1 2; zk holder 2 3) | sort -u | tr '\n' ' ')
 [ "$holders" = "1 2 " ]
 run otter.ha.ha -e node_ha_spread_mainstems=true "$@" | tee "$OUTPUT_DIR/spread-again.log"
 has spread-again.log 'mainstems: 0 pipeline(s) moved (already spread over the alive SELECT nodes)'

@@ -256,13 +256,13 @@ def test_only_channels_converges_the_pipelines_of_those_channels_alone(capsys, d
 
 def test_only_channels_cuts_every_entry_down_and_keeps_its_nodes_and_state():
     from ansible_collections.otter.ha.plugins.module_utils.objects import Pipeline
-    first, second, third = Pipeline(1, 'a', 1, 'one', None), Pipeline(2, 'b', 2, 'two', None), Pipeline(3, 'c', 3, 'three', None)
+    first, second, third = Pipeline(1, 'a', 1, 'one'), Pipeline(2, 'b', 2, 'two'), Pipeline(3, 'c', 3, 'three')
     resolved = [([first, second], dict(SELECT=[1]), 'exact'), ([third], dict(SELECT=[2]), 'present')]
     assert module_under_test.only_channels(resolved, None) is resolved
-    assert module_under_test.only_channels(resolved, [2, 3]) == [([second], dict(SELECT=[1]), 'exact'),
-                                                                  ([third], dict(SELECT=[2]), 'present')]
-    assert module_under_test.only_channels(resolved, [1]) == [([first], dict(SELECT=[1]), 'exact'),
-                                                              ([], dict(SELECT=[2]), 'present')]
+    assert module_under_test.only_channels(resolved, [2, 3]) == [
+        ([second], dict(SELECT=[1]), 'exact'), ([third], dict(SELECT=[2]), 'present')]
+    assert module_under_test.only_channels(resolved, [1]) == [
+        ([first], dict(SELECT=[1]), 'exact'), ([], dict(SELECT=[2]), 'present')]
 
 
 @pytest.mark.parametrize('args, message', [

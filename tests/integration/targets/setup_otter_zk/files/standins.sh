@@ -43,6 +43,7 @@ free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1",
 
 # start_manager [ARGS...]: the manager API stand-in on a free port, with ARGS (for example --start-delay 5 or
 # --dead-node-delay 2); MANAGER_URL and MANAGER_LOG say where.
+# shellcheck disable=SC2120  # the arguments are optional
 start_manager() {
     MANAGER_PORT=${MANAGER_PORT:-$(free_port)}
     # shellcheck disable=SC2034  # for the runme.sh that sources this file
