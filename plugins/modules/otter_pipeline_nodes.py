@@ -110,6 +110,14 @@ options:
       - Ignored outside check mode, where every node must exist.
     type: list
     elements: str
+  only_channels:
+    description:
+      - IDs of channels (C(CHANNEL.ID)). The run converges only the selected pipelines of these channels and leaves
+        every other selected pipeline as it is (not read, not locked, not changed), for example to converge a rolling
+        apply one batch of stopped channels at a time.
+      - Not set, every selected pipeline is converged. Must not be an empty list.
+    type: list
+    elements: int
   min_nodes:
     description:
       - The fewest distinct existing nodes every location of every selected pipeline must have after the run. A run
@@ -323,6 +331,7 @@ def argument_spec():
         layouts=dict(type='list', elements='dict', options=entry),
         min_nodes=dict(type='int', default=1),
         planned_nodes=dict(type='list', elements='str'),
+        only_channels=dict(type='list', elements='int'),
         backup=dict(type='bool', default=False),
         backup_dir=dict(type='path', default='~/.otter_ha/backups'),
     )
@@ -354,6 +363,8 @@ def parse_request(params):
         raise RequestError('backup_dir %r contains a NUL character' % params['backup_dir'])
     if params['min_nodes'] < 1:
         raise RequestError('min_nodes must be at least 1, got %d' % params['min_nodes'])
+    if params['only_channels'] is not None and not params['only_channels']:
+        raise RequestError('only_channels must not be an empty list')
     if params['layouts'] is None:
         for option in ('channel', 'pipeline'):
             if params[option] is not None and not params[option]:
@@ -416,6 +427,14 @@ def _all_refs(entries, key):
     return refs if any(getattr(entry, key) is not None for entry in entries) else None
 
 
+def only_channels(resolved, channel_ids):
+    """The resolved entries with their pipelines cut down to those of channel_ids (None: all of them)."""
+    if channel_ids is None:
+        return resolved
+    keep = set(channel_ids)
+    return [([p for p in selected if p.channel_id in keep], desired, state) for selected, desired, state in resolved]
+
+
 def converge(module, entries, db):
     params = module.params
     real = not module.check_mode
@@ -436,6 +455,7 @@ def converge(module, entries, db):
         except RequestError as exc:
             raise RequestError(prefix + str(exc))
         resolved.append((selected, desired, entry.state))
+    resolved = only_channels(resolved, params['only_channels'])
     wants = merge_wants(resolved, lambda index: entries[index].label)
     pipelines = sorted(dict((p.id, p) for selected, _d, _s in resolved for p in selected).values(), key=lambda p: p.id)
     rows = read_relations(db, pipelines, lock=real, timestamps=params['backup'] and real)

@@ -73,7 +73,8 @@ export SQL="DELETE FROM PIPELINE_NODE_RELATION WHERE PIPELINE_ID = 1;
   VALUES (1, 1, 'SELECT', NOW(), NOW()), (1, 1, 'EXTRACT', NOW(), NOW()), (2, 1, 'LOAD', NOW(), NOW())"
 run sql.yml
 fails manager-down.log otter.ha.ha "$@"
-has manager-down.log 'pending: channel sync-ab (id 1) needs a restart/push to pick up the new layout; running sync is unaffected'
+has manager-down.log 'pending: channel sync-ab (id 1) needs a stop and start (or a push) to pick up the new layout; running sync is unaffected'
+has manager-down.log 'Once the manager is back, run the role again (it restarts the channels still pending)'
 has manager-down.log 'channel 1 (sync-ab): its layout changed in the manager database'
 [ "$(manager_ops | wc -l)" -eq 2 ]
 run otter.ha.verify -e node_ha_live_strict=false "$@" | tee "$OUTPUT_DIR/verify-manager-down.log"
@@ -84,14 +85,113 @@ has verify-manager-down.log 'WARNING live: channel 1 (sync-ab): its layout chang
 fails no-url.log otter.ha.ha -e node_ha_manager_url=
 has no-url.log 'set node_ha_manager_url'
 
+# The manager is back. Nothing is left to change in the database, but the push is not lost: the run restarts
+# exactly the channel the outage left pending (sync-ab), says so and reports changed; the next run changes nothing.
+start_manager
+ops=$(manager_ops | wc -l)
+run otter.ha.ha "$@" | tee "$OUTPUT_DIR/pending.log"
+[ "$(manager_ops_after "$ops")" = "stop 1 start 1 " ]
+[ "$(recap_changed "$OUTPUT_DIR/pending.log")" -gt 0 ]
+has pending.log 'channel sync-ab (id 1): its layout changed in the manager database after it was last started (an earlier run could not restart it), so it is restarted now.'
+has pending.log 'batch 1 of 1 (channel(s) sync-ab): stopped, converged and back to START'
+lacks pending.log 'pending: channel'
+run otter.ha.ha "$@" | tee "$OUTPUT_DIR/pending-again.log"
+[ "$(recap_changed "$OUTPUT_DIR/pending-again.log")" -eq 0 ]
+[ "$(manager_ops_after "$ops")" = "stop 1 start 1 " ]
+
+# Another outage leaves sync-ab pending; the operator's own stop and start through the manager clears it:
+# verification passes and the role restarts nothing.
+stop_manager
+run sql.yml
+fails manager-down-again.log otter.ha.ha "$@"
+has manager-down-again.log 'pending: channel sync-ab (id 1)'
+start_manager
+manager_call 1 stop
+manager_call 1 start
+zk wait /otter/channel/1 10 START
+run otter.ha.verify "$@"
+ops=$(manager_ops | wc -l)
+run otter.ha.ha "$@" | tee "$OUTPUT_DIR/operator.log"
+[ "$(recap_changed "$OUTPUT_DIR/operator.log")" -eq 0 ]
+[ "$(manager_ops | wc -l)" -eq "$ops" ]
+
+# A removal is applied by stop, change, start, never by a push: node-c (registered behind the role's back) is
+# dropped from sync-cd's pipeline. With node_ha_apply: none the message says to stop and start the channel and
+# offers no push; with restart the channel is stopped and started.
+export SQL="INSERT INTO NODE (ID, NAME, IP, PORT, GMT_CREATE, GMT_MODIFIED) VALUES (3, 'node-c', '127.0.0.3', 2088, NOW(), NOW());
+  INSERT INTO PIPELINE_NODE_RELATION (NODE_ID, PIPELINE_ID, LOCATION, GMT_CREATE, GMT_MODIFIED) VALUES (3, 3, 'LOAD', NOW(), NOW())"
+run sql.yml
+run otter.ha.ha -e node_ha_apply=none -e node_ha_live_strict=false "$@" | tee "$OUTPUT_DIR/removal-none.log"
+has removal-none.log 'Stop and start sync-cd: the change takes a node out, and a push would not reach that node'
+lacks removal-none.log 'push action'
+has removal-none.log 'WARNING live: channel 2 (sync-cd): its layout changed in the manager database'
+export SQL="INSERT INTO PIPELINE_NODE_RELATION (NODE_ID, PIPELINE_ID, LOCATION, GMT_CREATE, GMT_MODIFIED) VALUES (3, 3, 'LOAD', NOW(), NOW())"
+run sql.yml
+ops=$(manager_ops | wc -l)
+run otter.ha.ha "$@" | tee "$OUTPUT_DIR/removal.log"
+[ "$(manager_ops_after "$ops")" = "stop 2 start 2 " ]
+lacks removal.log 'or a push'
+lacks removal.log 'push action'
+
+# Rolling apply, one channel at a time: a UI edit dropped node-b from the SELECT of both channels' pipelines.
+# Each batch is stopped, converged and started before the next one is stopped.
+export SQL="DELETE FROM PIPELINE_NODE_RELATION WHERE NODE_ID = 2 AND LOCATION = 'SELECT' AND PIPELINE_ID IN (1, 3)"
+run sql.yml
+ops=$(manager_ops | wc -l)
+run otter.ha.ha -e node_ha_apply_batch=1 "$@" | tee "$OUTPUT_DIR/rolling.log"
+[ "$(manager_ops_after "$ops")" = "stop 1 start 1 stop 2 start 2 " ]
+has rolling.log 'batch 1 of 2 (channel(s) sync-ab): stopped, converged and back to START'
+has rolling.log 'batch 2 of 2 (channel(s) sync-cd): stopped, converged and back to START'
+
+# A batch that does not come back to START in time (the manager's push takes 4 s, the bound is 2 s) fails the run,
+# naming it and the later batch, which is neither stopped nor converged (verification still finds pipeline 3
+# without node-b). A run with the manager's usual pace then finishes the job: sync-ab was converged and came back
+# later, so only sync-cd is restarted.
+run sql.yml
+stop_manager
+start_manager --start-delay 4
+ops=$(manager_ops | wc -l)
+fails rolling-failed.log otter.ha.ha -e node_ha_apply_batch=1 -e node_ha_channel_timeout=2 "$@"
+has rolling-failed.log 'batch 1 of 2 (channel(s) sync-ab) did not come back:'
+has rolling-failed.log 'The later batches were not touched (neither stopped nor converged): sync-cd'
+[ "$(manager_ops_after "$ops")" = "stop 1 start 1 " ]
+zk wait /otter/channel/1 10 START
+fails rolling-left.log otter.ha.verify "$@"
+has rolling-left.log 'sync-cd/c-to-d (pipeline 3)'
+lacks rolling-left.log 'sync-ab/a-to-b (pipeline 1): lacks'
+stop_manager
+start_manager
+ops=$(manager_ops | wc -l)
+run otter.ha.ha -e node_ha_apply_batch=1 "$@" | tee "$OUTPUT_DIR/rolling-rest.log"
+[ "$(manager_ops_after "$ops")" = "stop 2 start 2 " ]
+
+# Spread the mainstems: the pipelines end up held by both nodes, and a second run moves nothing.
+run otter.ha.ha -e node_ha_spread_mainstems=true "$@" | tee "$OUTPUT_DIR/spread.log"
+holders=$( (zk holder 1 1; zk holder 1 2; zk holder 2 3) | sort -u | tr '\n' ' ')
+[ "$holders" = "1 2 " ]
+run otter.ha.ha -e node_ha_spread_mainstems=true "$@" | tee "$OUTPUT_DIR/spread-again.log"
+has spread-again.log 'mainstems: 0 pipeline(s) moved (already spread over the alive SELECT nodes)'
+[ "$(recap_changed "$OUTPUT_DIR/spread-again.log")" -eq 0 ]
+
 # A channel that is already STOP is neither stopped nor started: the manager is back, sync-cd (channel 2) was
 # stopped by hand and a UI edit dropped node-b from its pipeline. The role converges it and leaves it STOP.
-start_manager
+ops=$(manager_ops | wc -l)
 zk status 2 STOP
 export SQL="DELETE FROM PIPELINE_NODE_RELATION WHERE PIPELINE_ID = 3 AND NODE_ID = 2"
 run sql.yml
 run otter.ha.ha -e node_ha_live_strict=false "$@" | tee "$OUTPUT_DIR/stopped.log"
 [ "$(recap_changed "$OUTPUT_DIR/stopped.log")" -gt 0 ]
-[ "$(manager_ops | wc -l)" -eq 2 ]
+[ "$(manager_ops | wc -l)" -eq "$ops" ]
 has stopped.log 'WARNING live: channel 2 (sync-cd) is STOP, not START'
 if grep -q 'pending:' "$OUTPUT_DIR/stopped.log"; then echo "a reachable manager left a channel pending" >&2; exit 1; fi
+
+# The manager's dead-node restart (upstream DeadNodeListener): node-b dies, and once it has stayed dead for the
+# delay the manager pauses and restarts the START channels - sync-ab only, sync-cd is STOP - back to START.
+stop_manager
+start_manager --dead-node-delay 1 --restart-delay 0.5
+ops=$(manager_ops | wc -l)
+kill_node 2
+for _ in $(seq 1 100); do [ -n "$(manager_ops_after "$ops")" ] && break; sleep 0.1; done
+sleep 1
+zk wait /otter/channel/1 10 START
+[ "$(manager_ops_after "$ops")" = "dead-node-restart 1 " ]

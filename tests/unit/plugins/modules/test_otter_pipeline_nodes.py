@@ -244,7 +244,29 @@ def test_the_layouts_otter_info_returns_change_nothing_given_back(capsys, databa
     assert database.relations == UI_ROWS
 
 
+def test_only_channels_converges_the_pipelines_of_those_channels_alone(capsys, database):
+    elsewhere = run_module(capsys, dict(HA, only_channels=[2]))
+    assert elsewhere['changed'] is False
+    assert (elsewhere['layouts'], elsewhere['changed_channels'], elsewhere['executed_queries']) == ([], [], [])
+    assert database.writes() == [] and database.relations == UI_ROWS
+    result = run_module(capsys, dict(HA, only_channels=[1]))
+    assert result['changed_channels'] == [dict(id=1, name='sync-ab', removes=False)]
+    assert result['layouts'] == [dict(pipelines=[1, 2], nodes=dict((loc, [1, 2]) for loc in ALL))]
+
+
+def test_only_channels_cuts_every_entry_down_and_keeps_its_nodes_and_state():
+    from ansible_collections.otter.ha.plugins.module_utils.objects import Pipeline
+    first, second, third = Pipeline(1, 'a', 1, 'one'), Pipeline(2, 'b', 2, 'two'), Pipeline(3, 'c', 3, 'three')
+    resolved = [([first, second], dict(SELECT=[1]), 'exact'), ([third], dict(SELECT=[2]), 'present')]
+    assert module_under_test.only_channels(resolved, None) is resolved
+    assert module_under_test.only_channels(resolved, [2, 3]) == [
+        ([second], dict(SELECT=[1]), 'exact'), ([third], dict(SELECT=[2]), 'present')]
+    assert module_under_test.only_channels(resolved, [1]) == [
+        ([first], dict(SELECT=[1]), 'exact'), ([], dict(SELECT=[2]), 'present')]
+
+
 @pytest.mark.parametrize('args, message', [
+    (dict(channel=['sync-ab'], nodes=['node-a'], only_channels=[]), 'only_channels must not be an empty list'),
     (dict(channel=['sync-ab'], nodes=['node-a'], locations=[]), 'locations must list at least one of SELECT'),
     (dict(channel=['sync-ab'], nodes=['node-a'], backup_dir='/tmp/a\x00b'), 'contains a NUL character'),
     (dict(channel=['sync-ab'], nodes=['node-a'], min_nodes=0), 'min_nodes must be at least 1, got 0'),

@@ -12,7 +12,16 @@ where the manager keeps it, as the JSON string of the enum in /otter/channel/{ci
   and another command {"errMessage":"please add specfy the 'command' param.","success":false}.
 Every channel_op is appended to --log as a JSON line {"command": ..., "id": ...}.
 
-    python otter_manager_standin.py --zk HOSTS --port PORT --log FILE
+With --dead-node-delay, it also does what upstream's DeadNodeListener
+(manager/biz/.../common/arbitrate/DeadNodeListener.java) does when a node dies: it watches the children of
+/otter/node, queues each nid that vanishes, and after the delay (upstream's checkTime, 60 s), if the node is still
+dead, restarts every START channel (channelEvent().restart: PAUSE, then START again after --restart-delay,
+upstream's 5-7 s, only while a live node is left, as canStart requires). Upstream restarts the START channels of
+the dead node's pipelines; the stand-in has no manager database, so it restarts every START channel. Each
+restart is logged as {"command": "dead-node-restart", "id": CID, "nid": NID}. Nodes that were already gone when
+the stand-in started are not restarted for (upstream starts with an empty list of current nodes).
+
+    python otter_manager_standin.py --zk HOSTS --port PORT --log FILE [--dead-node-delay S]
 """
 
 from __future__ import absolute_import, division, print_function
@@ -62,8 +71,7 @@ def make_handler(client, log_path, start_delay):
                 command = (query.get('command') or '').lower()
                 if command not in ('start', 'stop'):
                     return self.reply(answer(success=False, errMessage="please add specfy the 'command' param."))
-                with open(log_path, 'a') as log:
-                    log.write(json.dumps({'id': cid, 'command': command}, sort_keys=True) + '\n')
+                log_op(log_path, id=cid, command=command)
                 if cid is None or client.exists(path) is None:
                     return self.reply(answer(success=False,
                                              errMessage='error happens while [%s] channel with id [%s]' % (command, cid)))
@@ -83,15 +91,55 @@ def make_handler(client, log_path, start_delay):
     return Handler
 
 
+def log_op(log_path, **fields):
+    with open(log_path, 'a') as log:
+        log.write(json.dumps(fields, sort_keys=True) + '\n')
+
+
+def watch_dead_nodes(client, log_path, delay, restart_delay):
+    """DeadNodeListener: restart the START channels once a vanished node has stayed dead for delay seconds."""
+    known = set(client.get_children('/otter/node'))
+
+    def restart_for(nid):
+        time.sleep(delay)
+        if client.exists('/otter/node/%s' % nid) is not None:
+            return
+        for cid in client.get_children('/otter/channel'):
+            path = '/otter/channel/%s' % cid
+            try:
+                if json.loads(client.get(path)[0].decode()) != 'START':
+                    continue
+            except (NoNodeError, ValueError):
+                continue
+            log_op(log_path, command='dead-node-restart', id=int(cid), nid=int(nid))
+            client.set(path, b'"PAUSE"')
+            time.sleep(restart_delay)
+            if client.get_children('/otter/node'):
+                client.set(path, b'"START"')
+
+    def changed(children):
+        current = set(children)
+        for nid in known - current:
+            threading.Thread(target=restart_for, args=(nid,), daemon=True).start()
+        known.clear()
+        known.update(current)
+
+    client.ChildrenWatch('/otter/node', changed)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--zk', required=True)
     parser.add_argument('--port', type=int, required=True)
     parser.add_argument('--log', required=True)
     parser.add_argument('--start-delay', type=float, default=0.5)
+    parser.add_argument('--dead-node-delay', type=float, help="upstream DeadNodeListener's checkTime (60 s); off when not set")
+    parser.add_argument('--restart-delay', type=float, default=1.0, help="upstream's 5-7 s between PAUSE and START")
     args = parser.parse_args()
     client = KazooClient(hosts=args.zk, timeout=5)
     client.start(timeout=10)
+    if args.dead_node_delay is not None:
+        watch_dead_nodes(client, args.log, args.dead_node_delay, args.restart_delay)
     server = ThreadingHTTPServer(('127.0.0.1', args.port), make_handler(client, args.log, args.start_delay))
     print('manager API on 127.0.0.1:%d' % args.port, flush=True)
     try:

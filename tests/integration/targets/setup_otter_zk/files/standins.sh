@@ -41,14 +41,16 @@ stop_node() {
 
 free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-# start_manager: the manager API stand-in on a free port; MANAGER_URL and MANAGER_LOG say where.
+# start_manager [ARGS...]: the manager API stand-in on a free port, with ARGS (for example --start-delay 5 or
+# --dead-node-delay 2); MANAGER_URL and MANAGER_LOG say where.
+# shellcheck disable=SC2120  # the arguments are optional
 start_manager() {
     MANAGER_PORT=${MANAGER_PORT:-$(free_port)}
     # shellcheck disable=SC2034  # for the runme.sh that sources this file
     MANAGER_URL=http://127.0.0.1:$MANAGER_PORT
     MANAGER_LOG=$STATE/manager-ops.jsonl
     touch "$MANAGER_LOG"
-    "$PY" "$STANDINS/otter_manager_standin.py" --zk "$ZK" --port "$MANAGER_PORT" --log "$MANAGER_LOG" \
+    "$PY" "$STANDINS/otter_manager_standin.py" --zk "$ZK" --port "$MANAGER_PORT" --log "$MANAGER_LOG" "$@" \
         >>"$STATE/manager.log" 2>&1 &
     echo $! > "$STATE/manager.pid"
     for _ in $(seq 1 50); do
@@ -81,3 +83,13 @@ stop_all() {
     done
 }
 trap stop_all EXIT
+
+# manager_ops_after N: the operations after the first N, on one line ("stop 1 start 1 ").
+manager_ops_after() { manager_ops | tail -n +$(($1 + 1)) | tr '\n' ' '; }
+
+# manager_call CID COMMAND: an operator's own start or stop through the manager's API.
+manager_call() {
+    "$PY" -c 'import sys, urllib.request; print(urllib.request.urlopen(
+        "%s/api/channel_op.htm?id=%s&command=%s" % tuple(sys.argv[1:4]), timeout=10).read().decode())' \
+        "$MANAGER_URL" "$1" "$2"
+}
