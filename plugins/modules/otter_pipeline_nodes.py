@@ -29,7 +29,8 @@ description:
   - Rows are written as the manager writes them (explicit column list, C(NOW()) timestamps, values bound as
     parameters), so the module works under strict and non-strict C(sql_mode).
   - Running nodes pick up a changed layout only when the manager pushes the channel to them (stop and start the
-    channel, or use its push action) or when they restart. The rows the module writes are what that push sends.
+    channel; its push action only for a change that adds nodes, see RV(changed_channels[].removes)) or when they
+    restart. The rows the module writes are what that push sends.
 author:
   - otter.ha maintainers (@otter-ha)
 extends_documentation_fragment:

@@ -35,17 +35,28 @@ run setup.yml "$@"
 run otter.ha.ha --check --diff "$@" | tee "$OUTPUT_DIR/check.log"
 grep -q 'Check mode: node(s) node-c would be registered by this run' "$OUTPUT_DIR/check.log"
 grep -q '^+  LOAD    -1 node-c, 1 node-a, 2 node-b$' "$OUTPUT_DIR/check.log"
+# The run's summary, last: what it would do.
+has check.log '"nodes: 3 declared, 1 would be registered by this run (node-c)"'
+has check.log '"pipelines: 2 would be changed (1, 2), in 1 layout entry"'
+has check.log '"channels to restart or push: sync-ab"'
 run check.yml -e expect=ui "$@"
 
 # First run: registers node-c, writes the three nid files, converges, verifies.
 run otter.ha.ha "$@" | tee "$OUTPUT_DIR/first.log"
 [ "$(recap_changed "$OUTPUT_DIR/first.log")" -gt 0 ]
 grep -q 'conf/nid changed for node-a, node-b, node-c' "$OUTPUT_DIR/first.log"
+has first.log '"nodes: 3 declared, 1 registered by this run (node-c)"'
+has first.log '"pipelines: 2 changed (1, 2), in 1 layout entry"'
+has first.log '"channels to restart or push: sync-ab"'
+has first.log '"findings: 0 in the layout, 0 live"'
 run check.yml -e expect=full "$@"
 
 # Second run: nothing changes.
 run otter.ha.ha "$@" | tee "$OUTPUT_DIR/second.log"
 [ "$(recap_changed "$OUTPUT_DIR/second.log")" -eq 0 ]
+has second.log '"nodes: 3 declared, none new"'
+has second.log '"pipelines: 0 changed, in 1 layout entry"'
+lacks second.log 'channels to restart or push'
 
 # Each phase has a tag of its name: --list-tasks shows them, and --tags verify runs the verification alone.
 run otter.ha.ha --list-tasks "$@" > "$OUTPUT_DIR/list-tasks.log"

@@ -76,6 +76,8 @@ fails manager-down.log otter.ha.ha "$@"
 has manager-down.log 'pending: channel sync-ab (id 1) needs a stop and start (or a push) to pick up the new layout; running sync is unaffected'
 has manager-down.log 'Once the manager is back, run the role again (it restarts the channels still pending)'
 has manager-down.log 'channel 1 (sync-ab): its layout changed in the manager database'
+has manager-down.log '"channels pending a restart: sync-ab"'
+lacks manager-down.log 'channels restarted (pushed)'
 [ "$(manager_ops | wc -l)" -eq 2 ]
 run otter.ha.verify -e node_ha_live_strict=false "$@" | tee "$OUTPUT_DIR/verify-manager-down.log"
 has verify-manager-down.log '3 pipeline(s) verified'
@@ -94,6 +96,8 @@ run otter.ha.ha "$@" | tee "$OUTPUT_DIR/pending.log"
 [ "$(recap_changed "$OUTPUT_DIR/pending.log")" -gt 0 ]
 has pending.log 'channel sync-ab (id 1): its layout changed in the manager database after it was last started (an earlier run could not restart it), so it is restarted now.'
 has pending.log 'batch 1 of 1 (channel(s) sync-ab): stopped, converged and back to START'
+has pending.log '"channels restarted (pushed): sync-ab"'
+lacks pending.log 'channels pending a restart'
 lacks pending.log 'pending: channel'
 run otter.ha.ha "$@" | tee "$OUTPUT_DIR/pending-again.log"
 [ "$(recap_changed "$OUTPUT_DIR/pending-again.log")" -eq 0 ]
@@ -124,6 +128,8 @@ run sql.yml
 run otter.ha.ha -e node_ha_apply=none -e node_ha_live_strict=false "$@" | tee "$OUTPUT_DIR/removal-none.log"
 has removal-none.log 'Stop and start sync-cd: the change takes a node out, and a push would not reach that node'
 lacks removal-none.log 'push action'
+has removal-none.log '"channels to stop and start (not push: the change removes a node): sync-cd"'
+lacks removal-none.log 'channels to restart or push'
 has removal-none.log 'WARNING live: channel 2 (sync-cd): its layout changed in the manager database'
 export SQL="INSERT INTO PIPELINE_NODE_RELATION (NODE_ID, PIPELINE_ID, LOCATION, GMT_CREATE, GMT_MODIFIED) VALUES (3, 3, 'LOAD', NOW(), NOW())"
 run sql.yml
@@ -142,6 +148,7 @@ run otter.ha.ha -e node_ha_apply_batch=1 "$@" | tee "$OUTPUT_DIR/rolling.log"
 [ "$(manager_ops_after "$ops")" = "stop 1 start 1 stop 2 start 2 " ]
 has rolling.log 'batch 1 of 2 (channel(s) sync-ab): stopped, converged and back to START'
 has rolling.log 'batch 2 of 2 (channel(s) sync-cd): stopped, converged and back to START'
+has rolling.log '"channels restarted (pushed): sync-ab, sync-cd"'
 
 # A batch that does not come back to START in time (the manager's push takes 4 s, the bound is 2 s) fails the run,
 # naming it and the later batch, which is neither stopped nor converged (verification still finds pipeline 3
