@@ -204,7 +204,7 @@ run role.yml "${manage_vars[@]}" "$@" | tee "$OUTPUT_DIR/role-again.log"
 for host in otter-node-a otter-node-b localhost; do [ "$(recap_changed "$OUTPUT_DIR/role-again.log" "$host")" -eq 0 ]; done
 
 # --- playbooks/ha.yml with both phases wired in (ha_vars.yml over role_vars.yml): the managers phase in the first
-# play, before registration; the preflight play on the node hosts, after registration and before the nid play.
+# play, before registration; the preflight play on the node hosts, before the register play and the nid play.
 cnf=$(sed -n 's/^otter_test_client_cnf: //p' "$CONFIG")
 db() { mariadb --defaults-file="$cnf" --batch --skip-column-names otter -e "$1"; }
 has() { grep -qF -- "$2" "$OUTPUT_DIR/$1" || { cat "$OUTPUT_DIR/$1"; echo "missing: $2" >&2; exit 1; }; }
@@ -240,12 +240,19 @@ lacks ha-managers.log 'TASK [otter.ha.node_ha : Read each node home as the node 
 cp "$OUTPUT_DIR/manager-2.ha" "$HOMES/manager-2/conf/otter.properties"
 unchanged
 
-# node-b's home fails preflight, naming the file, the value and the id registration has: every node host stops
-# (any_errors_fatal), so no conf/nid is written, not even node-a's, and the layout is not converged.
-fails ha-preflight.log "$HOMES/node-b/conf/nid holds 7, but" otter.ha.ha "${ha_vars[@]}" "$@"
+# node-b's home fails preflight, naming the file, the value and the id the database has: every node host stops
+# (any_errors_fatal) before anything is written - the registration that would give node-a a description (which
+# `unchanged` would see in NODE's checksum) does not run, no conf/nid is written, not even node-a's, and the layout
+# is not converged.
+described='{"node_ha_nodes": [
+  {"name": "node-a", "ip": "127.0.0.1", "zk_cluster": "default", "host": "otter-node-a",
+   "otter_home": "{{ homes }}/node-a", "description": "written only after preflight"},
+  {"name": "node-b", "ip": "127.0.0.1", "port": 3088, "zk_cluster": "default", "host": "otter-node-b",
+   "otter_home": "{{ homes }}/node-b"}]}'
+fails ha-preflight.log "$HOMES/node-b/conf/nid holds 7, but" otter.ha.ha "${ha_vars[@]}" -e "$described" "$@"
 has ha-preflight.log 'is node 2 in the manager database'
 has ha-preflight.log 'managers: 2 manager(s) on one database and one ZooKeeper, self-monitor on otter-manager-1'
-has ha-preflight.log 'TASK [otter.ha.node_ha : Register every node in one transaction]'
+lacks ha-preflight.log 'TASK [otter.ha.node_ha : Register every node in one transaction]'
 lacks ha-preflight.log 'TASK [otter.ha.node_ha : Write conf/nid with the id the manager database has for the node'
 lacks ha-preflight.log 'TASK [otter.ha.node_ha : Converge every layout entry in one transaction]'
 grep -qE '^otter-node-b +:.*failed=1' "$OUTPUT_DIR/ha-preflight.log"
