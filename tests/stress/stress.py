@@ -324,7 +324,7 @@ def calibrate(server, runner, pipeline_ids):
 
 
 def interrupted_trials(server, runner, pipeline_ids, kills, restarts, rng, deadline, strict_commit):
-    unknown_commits = 0
+    unknown_commits = wrong_claims = 0
     span = calibrate(server, runner, pipeline_ids)
     log('interruptions: a full change of %d pipelines takes about %.0f ms after the module connects'
         % (len(pipeline_ids), span * 1000))
@@ -373,6 +373,7 @@ def interrupted_trials(server, runner, pipeline_ids, kills, restarts, rng, deadl
                       'trial %d (%s): the run failed saying nothing was written, but its change is in the '
                       'table: %s' % (number, kind, msg))
                 unknown_commits += 1
+                wrong_claims += int('nothing was written' in msg)
             failures[kind] += 1
         else:
             check(outcome == 'new', 'trial %d (%s): the run succeeded but the table is not the new layout'
@@ -387,7 +388,8 @@ def interrupted_trials(server, runner, pipeline_ids, kills, restarts, rng, deadl
         % (len(trials), kills, restarts, outcomes['old'], outcomes['new'], failures['kill'], failures['restart']))
     if unknown_commits:
         log('note: %d run(s) lost the connection during COMMIT after the server committed; the table held the new '
-            'layout exactly, and the failure message said nothing was written' % unknown_commits)
+            'layout exactly, and %d of their failure messages said nothing was written (the others, that the '
+            'outcome is unknown)' % (unknown_commits, wrong_claims))
     return outcomes, failures
 
 
