@@ -238,20 +238,24 @@ def merge_wants(entries, label):
     wants = {}
     owner = {}
     for index, (pipelines, desired, state) in enumerate(entries):
+        # One want per location of the entry, shared by its pipelines (nothing changes a want once made).
+        entry_wants = [(location, (state, sorted(node_ids))) for location, node_ids in desired.items()]
+        if not entry_wants:
+            continue
         for pipeline in pipelines:
-            for location, node_ids in desired.items():
-                want = (state, sorted(node_ids))
-                key = (pipeline.id, location)
-                if key in owner and wants[pipeline.id][location] != want:
-                    other = owner[key]
-                    had = wants[pipeline.id][location]
+            mine = wants.setdefault(pipeline.id, {})
+            for location, want in entry_wants:
+                had = mine.get(location)
+                if had is None:
+                    mine[location] = want
+                    owner[(pipeline.id, location)] = index
+                elif had != want:
+                    other = owner[(pipeline.id, location)]
                     raise RequestError(
                         '%s and %s both manage %s %s, with different nodes: %s has %s %s, %s has %s %s; give one '
                         'pipeline location one declaration (nothing was changed)'
                         % (label(other), label(index), pipeline_label(pipeline), location, label(other), had[0],
                            had[1], label(index), state, want[1]))
-                owner.setdefault(key, index)
-                wants.setdefault(pipeline.id, {})[location] = want
     return wants
 
 
@@ -288,10 +292,15 @@ def layouts_report(pipeline_ids, layout):
     """The `layouts` return value: the pipelines grouped by identical node sets per location,
     [{pipelines: [ids], nodes: {location: [node ids]}}], in the order of each group's first pipeline."""
     groups = {}
+    order = []
     for pipeline_id in sorted(pipeline_ids):
-        groups.setdefault(_node_sets(layout[pipeline_id]), []).append(pipeline_id)
-    ordered = sorted(groups.items(), key=lambda item: item[1][0])
-    return [dict(pipelines=pids, nodes=dict((loc, list(nodes)) for loc, nodes in key)) for key, pids in ordered]
+        key = _node_sets(layout[pipeline_id])
+        members = groups.get(key)
+        if members is None:
+            members = groups[key] = []
+            order.append(key)
+        members.append(pipeline_id)
+    return [dict(pipelines=groups[key], nodes=dict((loc, list(nodes)) for loc, nodes in key)) for key in order]
 
 
 def changes_report(added, removed):

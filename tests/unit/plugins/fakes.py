@@ -259,15 +259,17 @@ class FakeConnection(object):
             names = dict((c.id, c.name) for c in tables['channels'])
             return [(p.id, p.name, p.channel_id, names.get(p.channel_id))
                     for p in sorted(tables['pipelines']) if p.id in args]
-        if 'FROM PIPELINE p LEFT JOIN PIPELINE_NODE_RELATION r' in sql:
+        if 'LEFT JOIN PIPELINE_NODE_RELATION r ON r.PIPELINE_ID = p.ID' in sql:
+            # read_relations: one text column per row, as CONCAT_WS renders it (NULL columns left out).
             stamps = 'UNIX_TIMESTAMP' in sql
             found = []
             for pipeline in sorted(p for p in tables['pipelines'] if p.id in args):
                 mine = sorted((r for r in tables['relations'] if r.pipeline_id == pipeline.id), key=lambda r: r.id)
                 for r in mine:
-                    found.append((r.id, pipeline.id, r.node_id, r.location) + ((r.gmt_create, r.gmt_modified) if stamps else ()))
+                    values = (pipeline.id, r.id, r.node_id) + ((r.gmt_create, r.gmt_modified) if stamps else ()) + (r.location,)
+                    found.append((' '.join(str(v) for v in values),))
                 if not mine:
-                    found.append((None, pipeline.id, None, None) + ((None, None) if stamps else ()))
+                    found.append((str(pipeline.id),))
             return found
         if 'FROM PIPELINE_NODE_RELATION r WHERE r.NODE_ID = %s' in sql:
             return [(r.id, r.pipeline_id, r.node_id, r.location)

@@ -7,6 +7,8 @@ diff only in diff mode, adapters always closed, an OtterError a failed task."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import gc
+
 import pytest
 
 from ansible.module_utils.basic import missing_required_lib
@@ -150,3 +152,32 @@ def test_a_bug_is_not_swallowed_but_the_adapters_are_closed():
     with pytest.raises(KeyError):
         run_module(FakeModule(), lambda params: None, (adapter('executed_queries', log),), work)
     assert log == [('open', 'executed_queries'), ('close', 'executed_queries')]
+
+
+@pytest.mark.parametrize('outcome', ['success', 'failure', 'bug'])
+def test_the_cyclic_collector_is_paused_for_the_call_and_resumed_after(outcome):
+    seen = []
+
+    def work(module, request, db):
+        seen.append(gc.isenabled())
+        if outcome == 'failure':
+            raise DatabaseError('lost')
+        if outcome == 'bug':
+            raise KeyError('bug')
+        return dict(changed=False)
+
+    assert gc.isenabled()
+    with pytest.raises(KeyError if outcome == 'bug' else Exited):
+        run_module(FakeModule(), lambda params: None, (adapter('executed_queries', []),), work)
+    assert seen == [False]
+    assert gc.isenabled()
+
+
+def test_a_collector_the_caller_paused_stays_paused():
+    gc.disable()
+    try:
+        with pytest.raises(Exited):
+            run_module(FakeModule(), lambda params: None, (), lambda module, request: dict(changed=False))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

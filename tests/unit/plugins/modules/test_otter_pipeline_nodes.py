@@ -45,7 +45,7 @@ def test_converge_the_ui_layout_to_ha_then_nothing_changes(capsys, database):
     assert database.commits == 1 and len(database.relations) == 12
     locked = database.locking_reads()
     assert locked[0].endswith('ORDER BY n.ID LOCK IN SHARE MODE')
-    assert locked[1].endswith('ORDER BY p.ID, r.ID FOR UPDATE')
+    assert 'FROM PIPELINE p FORCE INDEX (PRIMARY) LEFT JOIN' in locked[1] and locked[1].endswith('p.ID IN (1, 2) FOR UPDATE')
 
     again = run_module(capsys, HA)
     assert again['changed'] is False
