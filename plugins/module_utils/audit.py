@@ -11,12 +11,13 @@ __metaclass__ = type
 
 from ansible_collections.otter.ha.plugins.module_utils.errors import RequestError
 from ansible_collections.otter.ha.plugins.module_utils.objects import (
-    LOCATIONS, location_order, node_label, nodes_label, pipeline_label)
+    LOCATIONS, listing, location_order, node_label, nodes_label, pipeline_label)
+from ansible_collections.otter.ha.plugins.module_utils.references import referable
 
 # In the order findings of one pipeline are listed: first the rows the manager cannot use at all,
 # then the rows that are wrong, then what the layout lacks; the live kinds after them.
 LAYOUT_KINDS = ('invalid_location', 'dangling_node', 'duplicate_rows', 'under_replicated', 'extract_differs',
-                'not_as_declared')
+                'not_as_declared', 'unreferable_node', 'unreferable_pipeline')
 LIVE_KINDS = ('unreadable_znode', 'node_down', 'channel_not_started', 'push_pending', 'no_mainstem',
               'mainstem_not_select', 'mainstem_stale_session', 'mainstem_stuck', 'no_standby', 'orphan_process')
 FINDING_KINDS = LAYOUT_KINDS + LIVE_KINDS
@@ -215,6 +216,48 @@ def not_as_declared(pipelines, plan, rows, node_names):
         found.append(_about(
             'not_as_declared', by_id[pipeline_id], location, lacking + extra, row_ids,
             '%s %s; run %s with the declared layout to converge it' % (location, ' and '.join(parts), CONVERGE_WITH)))
+    return found
+
+
+def _why_unnamed(obj, objects, kind):
+    """Why neither the name nor the ID of obj is a reference to it (references.referable)."""
+    twins = [o for o in objects if o.name == obj.name and o.id != obj.id]
+    by_id = [o for o in objects if str(o.id) == obj.name and o.id != obj.id]
+    named_as_id = [o for o in objects if o.name == str(obj.id) and o.id != obj.id]
+    why_name = ('its name is also the name of %s %s' % (kind, listing('%d' % o.id for o in twins)) if twins
+                else 'its name is the ID of %s %d' % (kind, by_id[0].id))
+    return "%s; its ID is the name of %s %s" % (why_name, kind, listing('%d' % o.id for o in named_as_id))
+
+
+def unreferable(pipelines, layout, nodes, every_pipeline):
+    """The nodes used by these pipelines, and the pipelines, that no reference can name
+    (references.referable): a declaration cannot name them, so otter_info's layouts leaves out the
+    pipelines concerned. layout: {pipeline id: {location: node ids}}; every_pipeline: all pipelines
+    of the manager (a pipeline's name counts as unique only among them all)."""
+    node_refs = referable(nodes)
+    by_id = dict((n.id, n) for n in nodes)
+    users = {}
+    for pipeline in sorted(pipelines, key=lambda p: p.id):
+        locations = layout.get(pipeline.id, {})
+        for node_id in sorted(set(n for loc in LOCATIONS for n in locations.get(loc, []))):
+            if node_id in by_id and node_id not in node_refs:
+                users.setdefault(node_id, []).append(pipeline)
+    found = []
+    for node_id in sorted(users):
+        node = by_id[node_id]
+        found.append(finding(
+            'unreferable_node',
+            "node %d (%s) cannot be named in a declaration: %s; rename one of these nodes. layouts leaves out the "
+            "pipelines that use it: %s" % (node.id, node.name, _why_unnamed(node, nodes, 'node'),
+                                           listing(pipeline_label(p) for p in users[node_id])),
+            node_ids=[node_id]))
+    pipeline_refs = referable(every_pipeline)
+    for pipeline in sorted(pipelines, key=lambda p: p.id):
+        if pipeline.id not in pipeline_refs:
+            found.append(_about(
+                'unreferable_pipeline', pipeline, None, [], [],
+                'cannot be named in a declaration: %s; rename one of these pipelines. layouts leaves it out'
+                % _why_unnamed(pipeline, every_pipeline, 'pipeline')))
     return found
 
 

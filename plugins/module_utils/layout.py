@@ -14,6 +14,7 @@ from operator import attrgetter
 
 from ansible_collections.otter.ha.plugins.module_utils.errors import RequestError
 from ansible_collections.otter.ha.plugins.module_utils.objects import LOCATIONS, Relation, location_order, pipeline_label
+from ansible_collections.otter.ha.plugins.module_utils.references import referable
 
 STATES = ('present', 'exact', 'absent')
 
@@ -354,17 +355,6 @@ def rows_after(rows, plan, pipeline_ids=None):
                if pipeline_ids is None or pid in pipeline_ids])
 
 
-def _referable(objects):
-    """{id: reference} naming each object by NAME where that is unambiguous under the reference rule
-    (the name names no other object and is not another object's ID), else by ID."""
-    counts = {}
-    for obj in objects:
-        counts[obj.name] = counts.get(obj.name, 0) + 1
-    ids = set(str(obj.id) for obj in objects)
-    return dict((obj.id, obj.name if counts[obj.name] == 1 and (obj.name not in ids or obj.name == str(obj.id))
-                 else str(obj.id)) for obj in objects)
-
-
 def declaration_of(pipelines, layout, nodes, every_pipeline):
     """The current layout as declaration entries (the role's node_ha_layouts, otter_pipeline_nodes'
     layouts): the pipelines grouped by identical node sets per location, each entry with state
@@ -372,12 +362,18 @@ def declaration_of(pipelines, layout, nodes, every_pipeline):
     NODE and locations without a node are left out (a converge with the entries removes the first
     and leaves the second alone). Given back unchanged, the entries change nothing but those rows.
 
-    every_pipeline: all pipelines of the manager, to tell whether a pipeline's name is unique."""
-    node_refs = _referable(nodes)
-    pipeline_refs = _referable(every_pipeline)
+    every_pipeline: all pipelines of the manager, to tell whether a pipeline's name is unique.
+    A pipeline that no reference can name, or that uses such a node, is left out: an entry for it
+    could not be given back (audit.unreferable says why)."""
+    node_refs = referable(nodes)
+    pipeline_refs = referable(every_pipeline)
+    known = set(n.id for n in nodes)
     groups = {}
     for pipeline in sorted(pipelines, key=lambda p: p.id):
         locations = layout[pipeline.id]
+        used = set(n for loc in LOCATIONS for n in locations.get(loc, []) if n in known)
+        if pipeline.id not in pipeline_refs or not used.issubset(node_refs):
+            continue
         key = tuple((loc, tuple(sorted(set(n for n in locations.get(loc, []) if n in node_refs))))
                     for loc in LOCATIONS)
         groups.setdefault(key, []).append(pipeline)

@@ -88,6 +88,25 @@ def resolve(refs, candidates, kind, option=None, table=None, describe=None, name
     return [obj for _text, obj in chosen]
 
 
+def referable(objects):
+    """{id: reference} naming each object the way resolve reads it back: by NAME where no other object
+    has that name and the name is no other object's ID, else by ID where no other object has that ID as
+    its name. An object that neither can name (its name shared or another's ID, and its ID another's
+    name) is missing: no reference to it can be written (audit.unreferable says why)."""
+    named = {}
+    for obj in objects:
+        named.setdefault(obj.name, []).append(obj.id)
+    ids = set(str(obj.id) for obj in objects)
+    refs = {}
+    for obj in objects:
+        own = str(obj.id)
+        if named[obj.name] == [obj.id] and (obj.name not in ids or obj.name == own):
+            refs[obj.id] = obj.name
+        elif all(other == obj.id for other in named.get(own, [])):
+            refs[obj.id] = own
+    return refs
+
+
 def lookup_keys(refs):
     """(IDs, names) to read the rows these references may name: every canonical ID, and every
     reference that a utf8 column could hold as a name."""

@@ -218,6 +218,8 @@ layouts:
       unambiguous, else given by ID.
     - Given back unchanged, the entries change nothing, except that they remove rows of nodes missing from C(NODE)
       and duplicate rows; locations without any node are left out of an entry (C(locations)).
+    - A pipeline that no reference can name, or that uses a node no reference can name, has no entry (an
+      C(unreferable_pipeline) or C(unreferable_node) finding says why).
   returned: success
   type: list
   elements: dict
@@ -263,6 +265,12 @@ findings:
     - C(not_as_declared) - only with O(expect); a location that lacks declared nodes or has undeclared ones
       (per O(expect.state)). RV(findings[].node_ids) are those nodes, RV(findings[].row_ids) the rows of the
       undeclared ones.
+    - C(unreferable_node) - a node used by the audited pipelines that no reference can name, because its name is
+      shared or is another node's ID, and its ID is another node's name. RV(findings[].node_ids) holds it;
+      RV(findings[].pipeline_id) and RV(findings[].location) are V(null). RV(layouts) leaves out the pipelines
+      that use it.
+    - C(unreferable_pipeline) - an audited pipeline that no reference can name, the same way among all the
+      manager's pipelines; RV(layouts) leaves it out.
     - Every row that should be deleted is in the RV(findings[].row_ids) of exactly one C(invalid_location),
       C(dangling_node) or C(duplicate_rows) finding.
   returned: success
@@ -272,15 +280,16 @@ findings:
     kind:
       description: The kind of finding.
       type: str
-      choices: [invalid_location, dangling_node, duplicate_rows, under_replicated, extract_differs, not_as_declared]
+      choices: [invalid_location, dangling_node, duplicate_rows, under_replicated, extract_differs, not_as_declared,
+                unreferable_node, unreferable_pipeline]
     channel_id:
-      description: C(CHANNEL.ID) of the pipeline.
+      description: C(CHANNEL.ID) of the pipeline; V(null) for C(unreferable_node).
       type: int
     pipeline_id:
-      description: C(PIPELINE.ID).
+      description: C(PIPELINE.ID); V(null) for C(unreferable_node).
       type: int
     location:
-      description: The location concerned, as stored; V(null) for C(extract_differs).
+      description: The location concerned, as stored; V(null) for C(extract_differs) and the C(unreferable) kinds.
       type: str
     node_ids:
       description: The node IDs concerned, sorted.
@@ -327,7 +336,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.otter.ha.plugins.module_utils.argspec import (
     check_database_params, database_spec, layout_spec, selection_spec)
 from ansible_collections.otter.ha.plugins.module_utils.audit import (
-    audit_findings, not_as_declared, sort_findings, summary_table, verdict)
+    audit_findings, not_as_declared, sort_findings, summary_table, unreferable, verdict)
 from ansible_collections.otter.ha.plugins.module_utils.errors import RequestError
 from ansible_collections.otter.ha.plugins.module_utils.frame import run_module
 from ansible_collections.otter.ha.plugins.module_utils.layout import (
@@ -401,8 +410,9 @@ def audit(module, requested, db):
             desired[loc] = [n.id for n in resolve(refs, nodes, 'node', 'expect.%s' % option, table='NODE',
                                                   describe=describe_node)]
         plan = plan_layout([p.id for p in pipelines], rows, desired, params['expect']['state'], names)
-        findings = sort_findings(findings + not_as_declared(pipelines, plan, rows, names))
+        findings = findings + not_as_declared(pipelines, plan, rows, names)
     layout = layout_of([p.id for p in pipelines], rows, valid_only=True)
+    findings = sort_findings(findings + unreferable(pipelines, layout, nodes, all_pipelines))
     return dict(
         verdict(findings),
         changed=False,

@@ -12,10 +12,11 @@ import pytest
 from ansible_collections.otter.ha.plugins.module_utils import audit
 from ansible_collections.otter.ha.plugins.module_utils.audit import (
     FINDING_KINDS, LAYOUT_KINDS, LIVE_KINDS, audit_findings, clean_layout, finding, live_findings, live_summary,
-    not_as_declared, sort_findings, summary_table, verdict)
+    not_as_declared, sort_findings, summary_table, unreferable, verdict)
 from ansible_collections.otter.ha.plugins.module_utils.errors import RequestError
 from ansible_collections.otter.ha.plugins.module_utils.layout import layout_of, plan_layout
-from ansible_collections.otter.ha.plugins.module_utils.objects import Pipeline
+from ansible_collections.otter.ha.plugins.module_utils.objects import Node, Pipeline
+from ansible_collections.otter.ha.tests.unit.plugins import layouts
 from ansible_collections.otter.ha.tests.unit.plugins.layouts import ALL, FULL, FULL_1, NAMES, PIPELINES, UI_STATE, rows
 
 KEYS = set(['kind', 'channel_id', 'pipeline_id', 'location', 'node_ids', 'row_ids', 'message'])
@@ -27,7 +28,7 @@ def brief(findings):
 
 def test_finding_kinds_are_the_documented_ones():
     assert LAYOUT_KINDS == ('invalid_location', 'dangling_node', 'duplicate_rows', 'under_replicated',
-                            'extract_differs', 'not_as_declared')
+                            'extract_differs', 'not_as_declared', 'unreferable_node', 'unreferable_pipeline')
     assert LIVE_KINDS == ('unreadable_znode', 'node_down', 'channel_not_started', 'push_pending', 'no_mainstem',
                           'mainstem_not_select', 'mainstem_stale_session', 'mainstem_stuck', 'no_standby',
                           'orphan_process')
@@ -482,3 +483,33 @@ def test_live_findings_come_in_kind_order():
     findings = live_findings(state, [('/otter/node/x', 'is odd')], expect, dict(SESSIONS, mainstems={1: 0x55}), NOW)
     assert [f['kind'] for f in findings] == ['unreadable_znode', 'node_down', 'push_pending', 'mainstem_stale_session',
                                              'mainstem_stuck', 'no_standby', 'orphan_process']
+
+
+# ---------------------------------------------------------------------------------------------
+# unreferable: what no declaration can name (otter_info's layouts leaves it out)
+
+def test_unreferable_names_the_node_why_and_the_pipelines_left_out():
+    nodes = layouts.NODES + [Node(4, 'twin', 'a', 1, None, None), Node(5, 'twin', 'b', 1, None, None),
+                             Node(9, '4', 'c', 1, None, None)]
+    layout = {1: dict((loc, [4, 9]) for loc in ALL), 2: dict((loc, [5, 9, 77]) for loc in ALL)}
+    (found,) = unreferable(PIPELINES, layout, nodes, PIPELINES)
+    assert set(found) == KEYS
+    assert brief([found]) == [('unreferable_node', None, None, [4], [])]
+    assert found['message'] == (
+        'node 4 (twin) cannot be named in a declaration: its name is also the name of node 5; its ID is the name '
+        'of node 9; rename one of these nodes. layouts leaves out the pipelines that use it: '
+        'sync-ab/a-to-b (pipeline 1)')
+
+
+def test_unreferable_pipeline_and_a_clean_manager():
+    pipelines = PIPELINES + [Pipeline(3, '2', 2, 'other'), Pipeline(7, '1', 2, 'other')]
+    layout = layout_of([1, 2], FULL, valid_only=True)
+    # other pipelines named like the audited ones' IDs do not matter while the audited ones' names are unique
+    assert unreferable(PIPELINES, layout, layouts.NODES, PIPELINES) == []
+    clash = PIPELINES + [Pipeline(3, 'b-to-a', 2, 'other'), Pipeline(7, '2', 2, 'other')]
+    (found,) = unreferable(PIPELINES, layout, layouts.NODES, clash)
+    assert brief([found]) == [('unreferable_pipeline', 2, None, [], [])]
+    assert found['message'] == (
+        'sync-ab/b-to-a (pipeline 2): cannot be named in a declaration: its name is also the name of pipeline 3; '
+        'its ID is the name of pipeline 7; rename one of these pipelines. layouts leaves it out')
+    assert unreferable(PIPELINES, layout, layouts.NODES, pipelines) == []

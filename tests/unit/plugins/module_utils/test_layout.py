@@ -274,16 +274,37 @@ def test_declaration_of_refers_by_id_where_a_name_would_not_resolve():
     assert [p.id for p in resolve(entry['pipelines'], pipelines, 'pipeline')] == [1, 2]
 
 
-@pytest.mark.xfail(raises=RequestError, strict=True,
-                   reason="plugins bug: layout._referable falls back to the ID without checking that the ID is not "
-                          "another object's NAME, so declaration_of emits a reference the reference rule rejects as "
-                          "ambiguous (node 4 'twin' becomes '4', which is also node 9's name)")
-def test_every_reference_declaration_of_emits_names_its_node():
+def test_declaration_of_leaves_out_the_pipelines_of_a_node_no_reference_names():
+    # node 4 shares its name with node 5, and its ID '4' is node 9's name: neither names node 4
     nodes = NODES + [Node(4, 'twin', 'a', 1, None, None), Node(5, 'twin', 'b', 1, None, None),
                      Node(9, '4', 'c', 1, None, None)]
-    layout = {1: dict((loc, [4, 9]) for loc in ALL)}
-    (entry,) = declaration_of(PIPELINES[:1], layout, nodes, PIPELINES)
-    assert [n.id for n in resolve(entry['nodes'], nodes, 'node')] == [4, 9]
+    layout = {1: dict((loc, [4, 9]) for loc in ALL), 2: dict((loc, [5, 9]) for loc in ALL)}
+    (entry,) = declaration_of(PIPELINES, layout, nodes, PIPELINES)
+    assert entry == dict(pipelines=['b-to-a'], state='exact', nodes=['5', '9'])
+    assert [n.id for n in resolve(entry['nodes'], nodes, 'node')] == [5, 9]
+
+
+def test_declaration_of_leaves_out_a_pipeline_no_reference_names():
+    # pipeline 2's name is shared with pipeline 3, and its ID '2' is pipeline 7's name
+    pipelines = PIPELINES + [Pipeline(3, 'b-to-a', 2, 'other'), Pipeline(7, '2', 2, 'other')]
+    layout = layout_of([1, 2], FULL, valid_only=True)
+    assert declaration_of(PIPELINES, layout, NODES, pipelines) == [
+        dict(pipelines=['a-to-b'], state='exact', nodes=['node-a', 'node-b'])]
+
+
+def test_every_reference_declaration_of_emits_names_what_it_declares():
+    """Whatever the names, each entry resolves back to its own pipelines and nodes under the reference rule."""
+    names = ['1', '2', '3', 'x', 'x', 'y']
+    emitted = 0
+    for shift in range(len(names)):
+        nodes = [Node(i, names[(i + shift) % len(names)], 'h', 1, None, None) for i in range(1, 7)]
+        layout = dict((p, dict((loc, [p, p + 1, 6]) for loc in ALL)) for p in (1, 2, 3))
+        pipelines = [Pipeline(p, names[(p + shift) % len(names)], 1, 'c') for p in (1, 2, 3)]
+        for entry in declaration_of(pipelines, layout, nodes, pipelines):
+            (pid,) = [p.id for p in resolve(entry['pipelines'], pipelines, 'pipeline')]
+            assert [n.id for n in resolve(entry['nodes'], nodes, 'node')] == layout[pid]['SELECT']
+            emitted += 1
+    assert emitted == 4   # of 18 pipelines: the others, or one of their nodes, no reference names
 
 
 # ---------------------------------------------------------------------------------------------

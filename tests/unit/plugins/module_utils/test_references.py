@@ -12,6 +12,7 @@ import pytest
 from ansible_collections.otter.ha.plugins.module_utils.errors import RequestError
 from ansible_collections.otter.ha.plugins.module_utils.objects import Channel, Node, Pipeline
 from ansible_collections.otter.ha.plugins.module_utils.references import (
+    referable,
     as_id, lookup_keys, resolve, resolve_pipelines, storable)
 
 
@@ -209,3 +210,21 @@ def test_resolve_pipelines_applies_the_id_rule_to_channels_and_pipelines():
         resolve_pipelines(['1'], None, channels, pipelines)
     with pytest.raises(RequestError, match="pipeline '3' is ambiguous: it is the ID of pipeline 3 "):
         resolve_pipelines(['sync-ab'], ['3'], channels, pipelines)
+
+
+# ---------------------------------------------------------------------------------------------
+# referable: how a declaration names an object so that resolve reads it back
+
+def test_referable_names_by_name_then_by_id_and_leaves_out_what_neither_names():
+    nodes = [Node(1, 'node-a', 'h', 1, None, None), Node(2, '3', 'h', 1, None, None), Node(3, 'twin', 'h', 1, None, None),
+             Node(4, 'twin', 'h', 1, None, None), Node(5, '5', 'h', 1, None, None), Node(6, 'dup', 'h', 1, None, None),
+             Node(7, 'dup', 'h', 1, None, None), Node(8, '7', 'h', 1, None, None)]
+    refs = referable(nodes)
+    # 2 and 8 are named after another node's ID, 5 by its own ID, 4 and 6 share their names; 3 and 7 share
+    # their names too and their IDs are other nodes' names (2's, 8's): nothing names them
+    assert refs == {1: 'node-a', 2: '2', 4: '4', 5: '5', 6: '6', 8: '8'}
+    for node_id, ref in refs.items():
+        assert [n.id for n in resolve([ref], nodes, 'node')] == [node_id]
+    for ref in ('3', 'twin', '7', 'dup'):
+        with pytest.raises(RequestError, match='ambiguous'):
+            resolve([ref], nodes, 'node')

@@ -136,6 +136,15 @@ def test_layouts_name_a_pipeline_by_id_where_its_name_is_not_unique_in_the_manag
     assert [entry['pipelines'] for entry in result['layouts']] == [['1'], ['b-to-a']]
 
 
+def test_a_pipeline_that_no_reference_names_is_a_finding_and_has_no_entry(capsys, server):
+    # pipeline 1's name is shared with pipeline 3, and its ID '1' is pipeline 4's name
+    server.tables['pipelines'].extend([Pipeline(3, 'a-to-b', 2, None, NOW), Pipeline(4, '1', 2, None, NOW)])
+    result = run_module(capsys, dict(channel=['sync-ab'], min_nodes=1))
+    assert [entry['pipelines'] for entry in result['layouts']] == [['b-to-a']]
+    assert [(f['kind'], f['pipeline_id']) for f in result['findings']] == [('unreferable_pipeline', 1)]
+    assert result['ok'] is False
+
+
 def test_min_nodes_one_accepts_the_ui_layout(capsys, server):
     result = run_module(capsys, dict(min_nodes=1))
     assert result['findings'] == []
