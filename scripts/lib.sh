@@ -96,3 +96,7 @@ claim_server() {
 
 # mark_server DIR PORT: record this checkout as the owner of DIR and its port.
 mark_server() { printf 'checkout=%s\nport=%s\n' "$root" "$2" > "$1/owner"; }
+
+# zk_srvr PORT: the answer of the ZooKeeper server on 127.0.0.1:PORT to `srvr` (the probe the preflight target's
+# ensemble uses too); fails when nothing answers.
+zk_srvr() { python3 "$root/tests/integration/targets/setup_otter_zk/files/zk_srvr.py" "$1"; }

@@ -41,24 +41,7 @@ server_pid() {
 
 running() { [ -n "$(server_pid)" ]; }
 
-# The four-letter word `srvr`, answered only once the server serves clients.
-srvr() {
-    python3 - "$PORT" <<'PY'
-import socket, sys
-try:
-    with socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=1) as s:
-        s.sendall(b'srvr')
-        data = b''
-        while True:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-    sys.stdout.write(data.decode('utf-8', 'replace'))
-except OSError:
-    sys.exit(1)
-PY
-}
+srvr() { zk_srvr "$PORT"; }
 
 start() {
     claim_server start "$DIR" "$PORT" "$(server_pid)" "$PORT_VAR"

@@ -193,7 +193,12 @@ has stopped.log 'WARNING live: channel 2 (sync-cd) is STOP, not START'
 if grep -q 'pending:' "$OUTPUT_DIR/stopped.log"; then echo "a reachable manager left a channel pending" >&2; exit 1; fi
 
 # The manager's dead-node restart (upstream DeadNodeListener): node-b dies, and once it has stayed dead for the
-# delay the manager pauses and restarts the START channels - sync-ab only, sync-cd is STOP - back to START.
+# delay the manager pauses and restarts the START channels whose pipelines list node-b (ChannelServiceImpl.
+# listByNodeId), back to START. sync-cd is START as well, but a hand edit took node-b out of its pipeline: it is
+# left alone.
+export SQL="DELETE FROM PIPELINE_NODE_RELATION WHERE PIPELINE_ID = 3 AND NODE_ID = 2"
+run sql.yml
+zk status 2 START
 stop_manager
 start_manager --dead-node-delay 1 --restart-delay 0.5
 ops=$(manager_ops | wc -l)
@@ -202,3 +207,4 @@ for _ in $(seq 1 100); do [ -n "$(manager_ops_after "$ops")" ] && break; sleep 0
 sleep 1
 zk wait /otter/channel/1 10 START
 [ "$(manager_ops_after "$ops")" = "dead-node-restart 1 " ]
+zk wait /otter/channel/2 1 START

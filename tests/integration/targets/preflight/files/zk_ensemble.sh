@@ -20,23 +20,7 @@ jars=/usr/share/java
 base=${ZK_ENSEMBLE_BASE:-12681}
 client_port() { if [ "$1" = 4 ]; then echo $((base + 10)); else echo $((base + $1)); fi; }
 
-srvr() {
-    python3 - "$(client_port "$1")" <<'PY'
-import socket, sys
-try:
-    with socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=1) as s:
-        s.sendall(b'srvr')
-        data = b''
-        while True:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-    sys.stdout.write(data.decode('utf-8', 'replace'))
-except OSError:
-    sys.exit(1)
-PY
-}
+srvr() { python3 "$(dirname "$0")/../../setup_otter_zk/files/zk_srvr.py" "$(client_port "$1")"; }
 
 start_one() {
     local n=$1 home="$dir/zk-$1" classpath='' jar

@@ -8,6 +8,8 @@ PY=${ANSIBLE_TEST_PYTHON_INTERPRETER:-python}
 CONFIG=../../integration_config.yml
 ZK=$(sed -n 's/^otter_test_zk_hosts: *//p' "$CONFIG")
 [ -n "$ZK" ] || { echo "otter_test_zk_hosts missing from $CONFIG: run through make integration" >&2; exit 1; }
+# The test account's option file: the manager stand-in reads the manager database with it.
+DB_CNF=$(sed -n 's/^otter_test_client_cnf: *//p' "$CONFIG")
 STATE=$OUTPUT_DIR/standins
 mkdir -p "$STATE"
 
@@ -50,7 +52,8 @@ start_manager() {
     MANAGER_URL=http://127.0.0.1:$MANAGER_PORT
     MANAGER_LOG=$STATE/manager-ops.jsonl
     touch "$MANAGER_LOG"
-    "$PY" "$STANDINS/otter_manager_standin.py" --zk "$ZK" --port "$MANAGER_PORT" --log "$MANAGER_LOG" "$@" \
+    "$PY" "$STANDINS/otter_manager_standin.py" --zk "$ZK" --port "$MANAGER_PORT" --log "$MANAGER_LOG" \
+        --db-cnf "$DB_CNF" "$@" \
         >>"$STATE/manager.log" 2>&1 &
     echo $! > "$STATE/manager.pid"
     for _ in $(seq 1 50); do
