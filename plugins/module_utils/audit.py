@@ -10,9 +10,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.otter.ha.plugins.module_utils.errors import RequestError
+from ansible_collections.otter.ha.plugins.module_utils.layout import changes_by_location, naming
 from ansible_collections.otter.ha.plugins.module_utils.objects import (
     LOCATIONS, listing, location_order, node_label, nodes_label, pipeline_label)
-from ansible_collections.otter.ha.plugins.module_utils.references import referable
 
 # In the order findings of one pipeline are listed: first the rows the manager cannot use at all,
 # then the rows that are wrong, then what the layout lacks; the live kinds after them.
@@ -198,11 +198,7 @@ def not_as_declared(pipelines, plan, rows, node_names):
     """One finding per pipeline and location that a converge with the declared layout (a plan of
     layout.plan_layout) would change, naming the nodes it lacks and those it has but should not.
     Duplicate rows alone are left to duplicate_rows."""
-    changes = {}
-    for pipeline_id, node_id, location in plan.added:
-        changes.setdefault((pipeline_id, location), ([], []))[0].append(node_id)
-    for pipeline_id, node_id, location in plan.removed:
-        changes.setdefault((pipeline_id, location), ([], []))[1].append(node_id)
+    changes = changes_by_location(plan.added, plan.removed)
     by_id = dict((p.id, p) for p in pipelines)
     found = []
     for (pipeline_id, location) in sorted(changes, key=lambda key: (key[0], location_order(key[1]))):
@@ -220,7 +216,7 @@ def not_as_declared(pipelines, plan, rows, node_names):
 
 
 def _why_unnamed(obj, objects, kind):
-    """Why neither the name nor the ID of obj is a reference to it (references.referable)."""
+    """Why neither the name nor the ID of obj is a reference to it (references.referable, through layout.naming)."""
     twins = [o for o in objects if o.name == obj.name and o.id != obj.id]
     by_id = [o for o in objects if str(o.id) == obj.name and o.id != obj.id]
     named_as_id = [o for o in objects if o.name == str(obj.id) and o.id != obj.id]
@@ -230,34 +226,26 @@ def _why_unnamed(obj, objects, kind):
 
 
 def unreferable(pipelines, layout, nodes, every_pipeline):
-    """The nodes used by these pipelines, and the pipelines, that no reference can name
-    (references.referable): a declaration cannot name them, so otter_info's layouts leaves out the
-    pipelines concerned. layout: {pipeline id: {location: node ids}}; every_pipeline: all pipelines
-    of the manager (a pipeline's name counts as unique only among them all)."""
-    node_refs = referable(nodes)
+    """The nodes used by these pipelines, and the pipelines, that no reference can name (layout.naming):
+    a declaration cannot name them, so otter_info's layouts leaves out the pipelines concerned.
+    layout: {pipeline id: {location: node ids}}; every_pipeline: all pipelines of the manager (a
+    pipeline's name counts as unique only among them all)."""
+    names = naming(pipelines, layout, nodes, every_pipeline)
     by_id = dict((n.id, n) for n in nodes)
-    users = {}
-    for pipeline in sorted(pipelines, key=lambda p: p.id):
-        locations = layout.get(pipeline.id, {})
-        for node_id in sorted(set(n for loc in LOCATIONS for n in locations.get(loc, []))):
-            if node_id in by_id and node_id not in node_refs:
-                users.setdefault(node_id, []).append(pipeline)
     found = []
-    for node_id in sorted(users):
+    for node_id in sorted(names.unnamed_nodes):
         node = by_id[node_id]
         found.append(finding(
             'unreferable_node',
             "node %d (%s) cannot be named in a declaration: %s; rename one of these nodes. layouts leaves out the "
             "pipelines that use it: %s" % (node.id, node.name, _why_unnamed(node, nodes, 'node'),
-                                           listing(pipeline_label(p) for p in users[node_id])),
+                                           listing(pipeline_label(p) for p in names.unnamed_nodes[node_id])),
             node_ids=[node_id]))
-    pipeline_refs = referable(every_pipeline)
-    for pipeline in sorted(pipelines, key=lambda p: p.id):
-        if pipeline.id not in pipeline_refs:
-            found.append(_about(
-                'unreferable_pipeline', pipeline, None, [], [],
-                'cannot be named in a declaration: %s; rename one of these pipelines. layouts leaves it out'
-                % _why_unnamed(pipeline, every_pipeline, 'pipeline')))
+    for pipeline in names.unnamed_pipelines:
+        found.append(_about(
+            'unreferable_pipeline', pipeline, None, [], [],
+            'cannot be named in a declaration: %s; rename one of these pipelines. layouts leaves it out'
+            % _why_unnamed(pipeline, every_pipeline, 'pipeline')))
     return found
 
 

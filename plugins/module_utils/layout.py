@@ -304,10 +304,9 @@ def layouts_report(pipeline_ids, layout):
     return [dict(pipelines=groups[key], nodes=dict((loc, list(nodes)) for loc, nodes in key)) for key in order]
 
 
-def changes_report(added, removed):
-    """The `changes` return value: what each pipeline location gains and loses, grouped by identical
-    change, [{location, added: [node ids], removed: [node ids], pipelines: [ids]}], in the order of
-    each group's first pipeline, then location."""
+def changes_by_location(added, removed):
+    """{(pipeline_id, location): ([node ids gained], [node ids lost])} from the plan's added and removed
+    triples, each list in the order of the triples."""
     per_location = {}
     for index, triples in ((0, added), (1, removed)):
         for pipeline_id, node_id, location in triples:
@@ -316,8 +315,15 @@ def changes_report(added, removed):
             if changes is None:
                 changes = per_location[key] = ([], [])
             changes[index].append(node_id)
+    return per_location
+
+
+def changes_report(added, removed):
+    """The `changes` return value: what each pipeline location gains and loses, grouped by identical
+    change, [{location, added: [node ids], removed: [node ids], pipelines: [ids]}], in the order of
+    each group's first pipeline, then location."""
     groups = {}
-    for (pipeline_id, location), (gained, lost) in per_location.items():
+    for (pipeline_id, location), (gained, lost) in changes_by_location(added, removed).items():
         key = (location, tuple(sorted(gained)), tuple(sorted(lost)))
         members = groups.get(key)
         if members is None:
@@ -355,6 +361,34 @@ def rows_after(rows, plan, pipeline_ids=None):
                if pipeline_ids is None or pid in pipeline_ids])
 
 
+Naming = namedtuple('Naming', [
+    'nodes',              # {node id: reference} of the nodes a reference can name (references.referable)
+    'pipelines',          # {pipeline id: reference}, the same among all the manager's pipelines
+    'unnamed_nodes',      # {node id: [pipelines that use it]}: nodes of NODE, at the three locations, none names
+    'unnamed_pipelines',  # [pipelines] that none names
+])
+
+
+def naming(pipelines, layout, nodes, every_pipeline):
+    """How a declaration names these pipelines and the nodes they use, and what it cannot name: the one
+    decision declaration_of leaves pipelines out by and audit.unreferable reports. layout: {pipeline id:
+    {location: node ids}}; every_pipeline: all pipelines of the manager (a name is unique only among them all)."""
+    node_refs = referable(nodes)
+    pipeline_refs = referable(every_pipeline)
+    known = set(n.id for n in nodes)
+    unnamed_nodes = {}
+    unnamed_pipelines = []
+    for pipeline in sorted(pipelines, key=lambda p: p.id):
+        locations = layout.get(pipeline.id, {})
+        used = set(n for loc in LOCATIONS for n in locations.get(loc, []))
+        for node_id in sorted(used):
+            if node_id in known and node_id not in node_refs:
+                unnamed_nodes.setdefault(node_id, []).append(pipeline)
+        if pipeline.id not in pipeline_refs:
+            unnamed_pipelines.append(pipeline)
+    return Naming(node_refs, pipeline_refs, unnamed_nodes, unnamed_pipelines)
+
+
 def declaration_of(pipelines, layout, nodes, every_pipeline):
     """The current layout as declaration entries (the role's node_ha_layouts, otter_pipeline_nodes'
     layouts): the pipelines grouped by identical node sets per location, each entry with state
@@ -364,16 +398,17 @@ def declaration_of(pipelines, layout, nodes, every_pipeline):
 
     every_pipeline: all pipelines of the manager, to tell whether a pipeline's name is unique.
     A pipeline that no reference can name, or that uses such a node, is left out: an entry for it
-    could not be given back (audit.unreferable says why)."""
-    node_refs = referable(nodes)
-    pipeline_refs = referable(every_pipeline)
-    known = set(n.id for n in nodes)
+    could not be given back (naming; audit.unreferable says why)."""
+    names = naming(pipelines, layout, nodes, every_pipeline)
+    node_refs = names.nodes
+    pipeline_refs = names.pipelines
+    left_out = set(p.id for p in names.unnamed_pipelines)
+    left_out.update(p.id for users in names.unnamed_nodes.values() for p in users)
     groups = {}
     for pipeline in sorted(pipelines, key=lambda p: p.id):
-        locations = layout[pipeline.id]
-        used = set(n for loc in LOCATIONS for n in locations.get(loc, []) if n in known)
-        if pipeline.id not in pipeline_refs or not used.issubset(node_refs):
+        if pipeline.id in left_out:
             continue
+        locations = layout[pipeline.id]
         key = tuple((loc, tuple(sorted(set(n for n in locations.get(loc, []) if n in node_refs))))
                     for loc in LOCATIONS)
         groups.setdefault(key, []).append(pipeline)

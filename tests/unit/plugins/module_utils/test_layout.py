@@ -10,7 +10,7 @@ import pytest
 
 from ansible_collections.otter.ha.plugins.module_utils.errors import RequestError
 from ansible_collections.otter.ha.plugins.module_utils.layout import (
-    STATES, changed_pipelines, changes_report, declaration_of, layout_of, layout_text, layouts_report, merge_wants,
+    STATES, changed_pipelines, changes_report, declaration_of, naming, layout_of, layout_text, layouts_report, merge_wants,
     pipelines_report, plan_fleet, plan_layout, requested_nodes, rows_after)
 from ansible_collections.otter.ha.plugins.module_utils.objects import Node, Pipeline, Relation
 from ansible_collections.otter.ha.plugins.module_utils.references import resolve
@@ -289,6 +289,20 @@ def test_declaration_of_leaves_out_a_pipeline_no_reference_names():
     pipelines = PIPELINES + [Pipeline(3, 'b-to-a', 2, 'other'), Pipeline(7, '2', 2, 'other')]
     layout = layout_of([1, 2], FULL, valid_only=True)
     assert declaration_of(PIPELINES, layout, NODES, pipelines) == [
+        dict(pipelines=['a-to-b'], state='exact', nodes=['node-a', 'node-b'])]
+
+
+def test_declaration_of_leaves_out_exactly_what_naming_cannot_name():
+    nodes = NODES + [Node(4, 'twin', 'a', 1, None, None), Node(5, 'twin', 'b', 1, None, None),
+                     Node(9, '4', 'c', 1, None, None)]
+    pipelines = PIPELINES + [Pipeline(3, 'b-to-a', 2, 'other'), Pipeline(7, '2', 2, 'other')]
+    layout = {1: dict((loc, [1, 2]) for loc in ALL), 2: dict((loc, [1, 2]) for loc in ALL),
+              3: dict((loc, [4, 2, 77]) for loc in ALL)}
+    names = naming(pipelines[:3], layout, nodes, pipelines)
+    # node 4 (used by pipeline 3) and pipeline 2 cannot be named; 77 is not in NODE (left out, not unnamed)
+    assert [(n, [p.id for p in users]) for n, users in names.unnamed_nodes.items()] == [(4, [3])]
+    assert [p.id for p in names.unnamed_pipelines] == [2]
+    assert declaration_of(pipelines[:3], layout, nodes, pipelines) == [
         dict(pipelines=['a-to-b'], state='exact', nodes=['node-a', 'node-b'])]
 
 
